@@ -1,0 +1,43 @@
+"""API plumbing shared by every app: error format, pagination."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from config.errors import ApplicationError
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _body(code: str, message: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "extra": extra or {}}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error leaves the API as {"code", "message", "extra"} (api.md, "Conventions")."""
+    if isinstance(exc, ApplicationError):
+        return Response(_body(exc.code, exc.message, exc.extra), status=exc.status)
+    if isinstance(exc, Http404):
+        return Response(_body("not_found", _("未找到，或您无权查看。")), status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _body("invalid", _("输入有误，请检查各字段。"), {"fields": exc.detail})
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
+        response.data = _body(code, str(exc.detail))
+    return response

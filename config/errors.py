@@ -1,0 +1,29 @@
+"""Domain errors raised by services; interfaces translate them (API: 400/403/404/409 with a code)."""
+
+from typing import Any
+
+
+class ApplicationError(Exception):
+    """A rule refused the request. `status` is the HTTP status the API answers with (400 by default)."""
+
+    status = 400
+
+    def __init__(self, message: str, *, code: str, extra: dict[str, Any] | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.extra = extra or {}
+        if status is not None:
+            self.status = status
+
+
+class WrongState(ApplicationError):
+    """The object is not in a state that allows this (HTTP 409)."""
+
+    status = 409
+
+
+class Forbidden(ApplicationError):
+    """Visible, but this actor may not do this (HTTP 403)."""
+
+    status = 403

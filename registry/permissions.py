@@ -1,0 +1,133 @@
+"""Who may see and do what in the registry: roles, jurisdiction scopes and guardian object grants.
+
+One layer for every interface (API, pages, admin):
+- an official sees the compounds of their region (street, district or city) and everything in them;
+- a firm account sees the compounds its firm serves (and their units, buildings, equipment);
+- an owner sees their own current units and the compounds those stand in;
+- anyone may additionally be granted `registry.view_compound` on single compounds through django-guardian
+  (e.g. an official seconded to another street); global model permissions never widen the scope.
+Not visible is a 404; visible but not allowed is a 403 (STYLE.md, rule 6).
+"""
+
+from django.db.models import Q
+from guardian.shortcuts import get_objects_for_user
+
+from registry.models import Compound, User
+
+ROLE_OWNER = "owner"
+ROLE_OFFICIAL = "official"
+ROLE_FIRM = "firm"
+
+OFFICIALS_GROUP = "官方工作人员"
+FIRM_GROUP = "物业企业账号"
+
+VIEW_COMPOUND = "registry.view_compound"
+
+# Model permissions of the two staff groups in the admin; objects are still scoped by `compound_scope`.
+OFFICIAL_MODEL_PERMISSIONS = {
+    "region": ["view"],
+    "firm": ["view", "add", "change"],
+    "compound": ["view", "add", "change"],
+    "parcel": ["view", "add", "change"],
+    "servicecontract": ["view", "add", "change"],
+    "building": ["view", "add", "change"],
+    "entrance": ["view", "add", "change"],
+    "unit": ["view", "change"],
+    "unitnumberversion": ["view"],
+    "owner": ["view"],
+    "ownership": ["view"],
+    "firmstaff": ["view"],
+    "official": ["view"],
+    "ownerscommittee": ["view", "add", "change"],
+    "committeemember": ["view", "add", "change", "delete"],
+    "equipment": ["view"],
+    "maintenancerecord": ["view"],
+    "auditevent": ["view"],
+    "registrationevent": ["view"],
+    "quarantinedrecord": ["view", "change"],
+    "signupattempt": ["view"],
+}
+FIRM_MODEL_PERMISSIONS = {
+    "compound": ["view"],
+    "servicecontract": ["view"],
+    "building": ["view"],
+    "entrance": ["view", "add", "change"],
+    "unit": ["view"],
+    "firmstaff": ["view", "add", "change"],
+    "ownerscommittee": ["view"],
+    "committeemember": ["view"],
+    "equipment": ["view", "add", "change"],
+    "maintenancerecord": ["view", "add"],
+}
+
+
+def roles(user: User) -> set[str]:
+    """The roles of an account, from the records linked to it."""
+    if not user.is_authenticated:
+        return set()
+    found = set()
+    if hasattr(user, "official"):
+        found.add(ROLE_OFFICIAL)
+    if hasattr(user, "firm_staff") and user.firm_staff.active:
+        found.add(ROLE_FIRM)
+    if hasattr(user, "owner"):
+        found.add(ROLE_OWNER)
+    return found
+
+
+def compound_scope(user: User) -> Q:
+    """A filter over Compound for what `user` may see (superusers: everything)."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    q = Q(pk__in=[])
+    official = getattr(user, "official", None)
+    if official is not None:
+        q |= Q(community__path__startswith=official.region.path)
+    staff = getattr(user, "firm_staff", None)
+    if staff is not None and staff.active:
+        q |= Q(property_firm_id=staff.firm_id)
+    owner = getattr(user, "owner", None)
+    if owner is not None:
+        q |= Q(units__ownerships__owner_id=owner.pk, units__ownerships__valid_to__isnull=True)
+    granted = get_objects_for_user(user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False)
+    q |= Q(pk__in=granted.values("pk"))
+    return q
+
+
+def unit_scope(user: User) -> Q:
+    """A filter over Unit: officials and firms see units of their compounds; owners only their own units."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    q = Q(pk__in=[])
+    official = getattr(user, "official", None)
+    if official is not None:
+        q |= Q(compound__community__path__startswith=official.region.path)
+    staff = getattr(user, "firm_staff", None)
+    if staff is not None and staff.active:
+        q |= Q(compound__property_firm_id=staff.firm_id)
+    owner = getattr(user, "owner", None)
+    if owner is not None:
+        q |= Q(ownerships__owner_id=owner.pk, ownerships__valid_to__isnull=True)
+    granted = get_objects_for_user(user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False)
+    q |= Q(compound_id__in=granted.values("pk"))
+    return q
+
+
+def can_designate_voter(*, user: User, compound: Compound) -> bool:
+    """Officials over the compound record which co-owner casts a unit's vote (api.md)."""
+    if user.is_superuser:
+        return True
+    official = getattr(user, "official", None)
+    return official is not None and compound.community.path.startswith(official.region.path)
+
+
+def can_manage_equipment(*, user: User, compound: Compound) -> bool:
+    """The firm serving a compound keeps its equipment and maintenance log."""
+    if user.is_superuser:
+        return True
+    staff = getattr(user, "firm_staff", None)
+    return staff is not None and staff.active and compound.property_firm_id == staff.firm_id

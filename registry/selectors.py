@@ -1,0 +1,137 @@
+"""Permission-scoped reads of the registry. Missing and not visible are the same `Http404`."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from registry.models import Compound, Equipment, Owner, OwnersCommittee, Ownership, Region, Unit, User
+from registry.permissions import compound_scope, unit_scope
+
+
+def compound_list_visible_to(*, user: User) -> QuerySet[Compound]:
+    """Compounds `user` may see, with community, firm and developer joined."""
+    visible = Compound.objects.filter(compound_scope(user)).values("pk")
+    return (
+        Compound.objects.filter(pk__in=visible)
+        .select_related("community__parent__parent", "property_firm", "developer")
+        .order_by("code")
+    )
+
+
+def compound_get_visible(*, user: User, code: str) -> Compound:
+    """One visible compound by code, or Http404."""
+    compound = compound_list_visible_to(user=user).filter(code=code).first()
+    if compound is None:
+        raise Http404(code)
+    return compound
+
+
+@dataclass(frozen=True)
+class CompoundStats:
+    buildings: int
+    units: int
+    area_total: Decimal
+    owners: int
+    owners_registered: int
+
+
+def compound_stats(*, compound: Compound) -> CompoundStats:
+    """Counts of a compound: buildings, units, summed voting area (SPC art. 8), owners and owners with an account."""
+    area = Coalesce("registered_area", "surveyed_area", "contract_area")
+    units = Unit.objects.filter(compound=compound).aggregate(n=Count("pk"), area=Sum(area))
+    current = Ownership.objects.filter(unit__compound=compound, valid_to__isnull=True)
+    owners = Owner.objects.filter(pk__in=current.values("owner_id")).aggregate(
+        n=Count("pk"), registered=Count("pk", filter=Q(user__isnull=False))
+    )
+    return CompoundStats(
+        buildings=compound.buildings.count(),
+        units=units["n"],
+        area_total=(units["area"] or Decimal("0")).quantize(Decimal("0.01")),
+        owners=owners["n"],
+        owners_registered=owners["registered"],
+    )
+
+
+def _current_ownerships() -> Prefetch:
+    return Prefetch(
+        "ownerships",
+        queryset=Ownership.objects.filter(valid_to__isnull=True).select_related("owner").order_by("-certificate_holder", "pk"),
+        to_attr="current_ownerships",
+    )
+
+
+def unit_list_visible_to(*, user: User, compound: Compound | None = None) -> QuerySet[Unit]:
+    """Units `user` may see (optionally of one compound), with building, entrance and current holders."""
+    visible = Unit.objects.filter(unit_scope(user)).values("pk")
+    units = Unit.objects.filter(pk__in=visible)
+    if compound is not None:
+        units = units.filter(compound=compound)
+    return (
+        units.select_related("compound", "building", "entrance", "designated_voter")
+        .prefetch_related(_current_ownerships())
+        .order_by("unit_number")
+    )
+
+
+def unit_get_visible(*, user: User, unit_number: str) -> Unit:
+    """One visible unit by its current number, or Http404."""
+    unit = unit_list_visible_to(user=user).filter(unit_number=unit_number).first()
+    if unit is None:
+        raise Http404(unit_number)
+    return unit
+
+
+def owner_home(*, user: User) -> list[Unit]:
+    """The owner's current units with compound, firm and current committee (the "my home" page)."""
+    owner = getattr(user, "owner", None)
+    if owner is None:
+        return []
+    committees = Prefetch(
+        "compound__committees",
+        queryset=OwnersCommittee.objects.exclude(filing_status=OwnersCommittee.Filing.DISSOLVED)
+        .prefetch_related("members__owner")
+        .order_by("-term_starts_on"),
+        to_attr="live_committees",
+    )
+    return list(
+        Unit.objects.filter(ownerships__owner=owner, ownerships__valid_to__isnull=True)
+        .select_related("compound__community__parent", "compound__property_firm", "building", "entrance")
+        .prefetch_related(committees, _current_ownerships())
+        .order_by("unit_number")
+        .distinct()
+    )
+
+
+def owner_current_unit_numbers(*, owner: Owner) -> list[str]:
+    """Unit numbers the owner currently holds."""
+    return list(
+        Unit.objects.filter(ownerships__owner=owner, ownerships__valid_to__isnull=True)
+        .order_by("unit_number")
+        .values_list("unit_number", flat=True)
+        .distinct()
+    )
+
+
+def region_for_code(*, code: str) -> Region:
+    """A region by code, or Http404."""
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise Http404(code)
+    return region
+
+
+def equipment_overdue(*, today: dt.date | None = None) -> QuerySet[Equipment]:
+    """In-service equipment whose next maintenance date has passed."""
+    today = today or timezone.localdate()
+    return Equipment.objects.filter(status=Equipment.Status.IN_SERVICE, next_due_on__lt=today)
+
+
+def units_with_current_holder(*, owner: Owner) -> QuerySet[Unit]:
+    """Units the owner holds now (used by sign-up and voting)."""
+    current = Ownership.objects.filter(unit=OuterRef("pk"), owner=owner, valid_to__isnull=True)
+    return Unit.objects.filter(Exists(current))

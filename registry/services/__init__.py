@@ -1,0 +1,9 @@
+"""Every write to the registry: one transaction each, with its audit row (STYLE.md).
+
+- `places`: master data (regions, firms, compounds, parcels, contracts), buildings and entrances
+- `registration`: the registration feed (不动产登记) consumer
+- `accounts`: owner sign-up by identity matching, official and firm accounts
+- `ownership`: designated voters of co-owned units
+- `equipment`: facilities, equipment and their maintenance log
+- `audit`: the audit row every service writes
+"""
