@@ -12,8 +12,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
-    "registry.flag_overdue_equipment": {
-        "task": "registry.flag_overdue_equipment",
-        "schedule": crontab(minute=5, hour="*/1"),
+    "registry.purge_signup_attempts": {
+        "task": "registry.purge_signup_attempts",
+        "schedule": crontab(minute=17, hour=3),
     },
 }

@@ -9,9 +9,11 @@ Accounts: official_a (中韩街道), official_b (沙子口街道), official_dist
 bob, bella (co-owner), carol (owner in B).
 """
 
+import os
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -165,6 +167,13 @@ def api_as(user: User | None) -> APIClient:
         token, _ = Token.objects.get_or_create(user=user)
         client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     return client
+
+
+def child_process_env(**extra: str) -> dict[str, str]:
+    """Environment for a child process (manage.py, celery) that must use this test run's database."""
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test", **extra}
 
 
 def browser_as(user: User | None) -> Client:

@@ -165,3 +165,10 @@ def firm_user_create(*, username: str, password: str, firm_uscc: str, actor: Use
         staff.compounds.set(firm.served_compounds.all())
         audit_record(actor=actor, verb="firm_user.create", target=staff, data={"firm": firm.uscc})
     return staff
+
+
+def signup_attempts_purge(*, days: int = 90) -> int:
+    """Delete sign-up attempts older than `days` days (they hold usernames and IP addresses); returns the count."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    deleted, _by_model = SignupAttempt.objects.filter(at__lt=cutoff).delete()
+    return deleted
