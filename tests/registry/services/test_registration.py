@@ -115,14 +115,19 @@ def test_bad_lines_are_quarantined_with_reason_and_the_rest_applies(world: World
     bad_unit = feed_line("340123002004XB00011F00010001", [holder("丁", resident_id(123))])
     duplicate = feed_line(A_0101, [holder("戊", resident_id(124))])
     unknown = json.dumps({**json.loads(good), "event_type": "MERGE", "event_id": "6f1d2b6e-9c4f-4a70-8f59-0e1b2c3d4e5f"})
-    lines = [good, "{not json", bad_shares, bad_id, bad_unit, duplicate, unknown]
+    bad_certificate = json.loads(feed_line(unit_number(PARCEL_A, 10, "0104"), [holder("己", resident_id(125))]))
+    bad_certificate["registration"]["certificate_no"] = "鲁(2023)青岛市不动产权第12345号"
+    lines = [good, "{not json", bad_shares, bad_id, bad_unit, duplicate, unknown, json.dumps(bad_certificate)]
     # when
     report = registration_feed_apply(lines=lines, source="bad")
     # then
-    assert (report.applied, report.quarantined) == (1, 6)
+    assert (report.applied, report.quarantined) == (1, 7)
     codes = sorted(QuarantinedRecord.objects.filter(source="bad").values_list("code", flat=True))
     assert codes == sorted(
-        ["malformed_json", "shares_not_one", "invalid_id_number", "invalid_unit_number", "unit_exists", "unknown_event_type"]
+        [
+            "malformed_json", "shares_not_one", "invalid_id_number", "invalid_unit_number", "unit_exists",
+            "unknown_event_type", "invalid_certificate_no",
+        ]
     )
     assert QuarantinedRecord.objects.get(code="shares_not_one").reason == "份额合计为 5/6，不等于 1"
     assert QuarantinedRecord.objects.get(code="invalid_id_number").line_no == 4
