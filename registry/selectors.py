@@ -4,12 +4,22 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Sum, Value, When, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from registry.models import Compound, Equipment, Owner, OwnersCommittee, Ownership, Region, Unit, User
+from registry.models import (
+    CommitteeMember,
+    Compound,
+    Equipment,
+    Owner,
+    OwnersCommittee,
+    Ownership,
+    Region,
+    Unit,
+    User,
+)
 from registry.permissions import compound_scope, unit_scope
 
 
@@ -60,7 +70,9 @@ def compound_stats(*, compound: Compound) -> CompoundStats:
 def _current_ownerships() -> Prefetch:
     return Prefetch(
         "ownerships",
-        queryset=Ownership.objects.filter(valid_to__isnull=True).select_related("owner").order_by("-certificate_holder", "pk"),
+        queryset=Ownership.objects.filter(valid_to__isnull=True)
+        .select_related("owner")
+        .order_by("-certificate_holder", "pk"),
         to_attr="current_ownerships",
     )
 
@@ -131,7 +143,26 @@ def equipment_overdue(*, today: dt.date | None = None) -> QuerySet[Equipment]:
     return Equipment.objects.filter(status=Equipment.Status.IN_SERVICE, next_due_on__lt=today)
 
 
-def units_with_current_holder(*, owner: Owner) -> QuerySet[Unit]:
-    """Units the owner holds now (used by sign-up and voting)."""
-    current = Ownership.objects.filter(unit=OuterRef("pk"), owner=owner, valid_to__isnull=True)
-    return Unit.objects.filter(Exists(current))
+def unit_with_ownership_history(*, unit: Unit) -> Unit:
+    """Attach the unit's full ownership history (current and ended, newest first) as `ownership_history`."""
+    history = Ownership.objects.select_related("owner").order_by("-valid_from", "-pk")
+    prefetch_related_objects([unit], Prefetch("ownerships", queryset=history, to_attr="ownership_history"))
+    return unit
+
+
+def committee_current(*, compound: Compound) -> OwnersCommittee | None:
+    """The committee whose term covers today, else the latest one that is not dissolved; members by rank."""
+    rank = Case(
+        When(role=CommitteeMember.Role.DIRECTOR, then=Value(0)),
+        When(role=CommitteeMember.Role.DEPUTY, then=Value(1)),
+        default=Value(2),
+    )
+    members = CommitteeMember.objects.select_related("owner").order_by(rank, "pk")
+    live = list(
+        OwnersCommittee.objects.filter(compound=compound)
+        .exclude(filing_status=OwnersCommittee.Filing.DISSOLVED)
+        .prefetch_related(Prefetch("members", queryset=members))
+        .order_by("-term_starts_on")
+    )
+    today = timezone.localdate()
+    return next((c for c in live if c.term_starts_on <= today < c.term_ends_on), live[0] if live else None)

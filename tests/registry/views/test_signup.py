@@ -1,0 +1,118 @@
+from http import HTTPStatus
+
+from django.test import Client
+
+from registry.models import Owner, SignupAttempt, User
+from tests.conftest import IDS, NAMES, PASSWORD, World, browser_as
+
+
+def _form(**overrides: str) -> dict[str, str]:
+    data = {
+        "username": "dave",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "name": NAMES["dave"],
+        "id_number": IDS["dave"],
+        "phone": "13912345678",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_signup_page_renders(db):
+    # when
+    response = Client().get("/accounts/signup/")
+
+    # then
+    assert response.status_code == HTTPStatus.OK
+    assert response.templates[0].name == "registration/signup.html"
+
+
+def test_signup_links_the_owner_logs_in_and_goes_home(world: World):
+    # given
+    client = Client()
+
+    # when
+    response = client.post("/accounts/signup/", _form(), REMOTE_ADDR="203.0.113.7")
+
+    # then
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "/"
+    user = User.objects.get(username="dave")
+    assert Owner.objects.get(user=user).name == NAMES["dave"]
+    assert int(client.session["_auth_user_id"]) == user.pk
+    attempt = SignupAttempt.objects.get(username="dave")
+    assert (attempt.matched, attempt.ip_address) == (True, "203.0.113.7")
+    home = client.get("/").content.decode()
+    assert "注册成功，已关联 1 套房屋。" in home
+    assert "0202室" in home
+
+
+def test_signup_mismatch_shows_refusal_keeps_input_and_creates_nothing(world: World):
+    # given
+    users_before = User.objects.count()
+
+    # when
+    response = Client().post("/accounts/signup/", _form(name="陈静静"), REMOTE_ADDR="203.0.113.8")
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "姓名与身份证号未能与不动产登记的现有权利人匹配。" in html
+    assert User.objects.count() == users_before
+    assert Owner.objects.get(name=NAMES["dave"]).user_id is None
+    attempt = SignupAttempt.objects.get(username="dave")
+    assert (attempt.matched, attempt.reason, attempt.ip_address) == (
+        False,
+        "identity_not_matched",
+        "203.0.113.8",
+    )
+    assert 'name="username" value="dave"' in html
+    assert 'value="陈静静"' in html
+    assert 'value="13912345678"' in html
+    assert IDS["dave"] not in html
+    assert PASSWORD not in html
+
+
+def test_signup_password_mismatch_is_refused_before_matching(world: World):
+    # when
+    response = Client().post("/accounts/signup/", _form(password2="Another-pass-2026"))
+
+    # then
+    assert response.status_code == HTTPStatus.OK
+    assert "两次输入的密码不一致。" in response.content.decode()
+    assert not User.objects.filter(username="dave").exists()
+    assert SignupAttempt.objects.filter(username="dave").count() == 0
+
+
+def test_signup_taken_username_is_shown_on_the_field(world: World):
+    # when
+    response = Client().post("/accounts/signup/", _form(username="alice"))
+
+    # then
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors == {"username": ["该用户名已被使用。"]}
+    assert Owner.objects.get(name=NAMES["dave"]).user_id is None
+
+
+def test_signup_rate_limit_answers_429(world: World, settings):
+    # given
+    settings.SIGNUP_RATE_LIMIT = 1
+    Client().post("/accounts/signup/", _form(name="错误姓名"), REMOTE_ADDR="203.0.113.9")
+
+    # when
+    response = Client().post("/accounts/signup/", _form(), REMOTE_ADDR="203.0.113.9")
+
+    # then
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "尝试次数过多，请一小时后再试。" in response.content.decode()
+    assert not User.objects.filter(username="dave").exists()
+
+
+def test_signed_in_user_visiting_signup_goes_home(world: World):
+    # when
+    response = browser_as(world.alice).get("/accounts/signup/")
+
+    # then
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "/"
