@@ -796,3 +796,75 @@ class QuarantinedRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line_no} {self.code}"
+
+
+class UnitChange(models.Model):
+    """What one applied event changed on a unit (areas, use, encumbrances, number, placement), old → new."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="changes")
+    event_id = models.UUIDField(_("来源事件"), db_index=True)
+    event_type = models.CharField(_("事件类型"), max_length=32)
+    changes = models.JSONField(_("变更内容"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("房屋变更记录")
+        verbose_name_plural = _("房屋变更记录")
+        ordering = ["unit", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.event_type}"
+
+
+class SyncRun(models.Model):
+    """One run of the registration-feed consumer, updated batch by batch so its progress can be watched."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("运行中")
+        FINISHED = "finished", _("已完成")
+        FAILED = "failed", _("失败")
+
+    source = models.CharField(_("数据源"), max_length=255, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("最近进展"), auto_now=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    total = models.BigIntegerField(_("预计事件数"), null=True, blank=True)
+    applied = models.BigIntegerField(_("已应用"), default=0)
+    skipped = models.BigIntegerField(_("已跳过（重复）"), default=0)
+    quarantined = models.BigIntegerField(_("已隔离"), default=0)
+    last_seq = models.BigIntegerField(_("已处理到序号"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("同步运行")
+        verbose_name_plural = _("同步运行")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def done(self) -> int:
+        return self.applied + self.skipped + self.quarantined
+
+    @property
+    def seconds(self) -> float:
+        end = self.finished_at or self.updated_at
+        return max((end - self.started_at).total_seconds(), 0.001) if end and self.started_at else 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.done / self.seconds if self.seconds else 0.0
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, int(100 * self.done / self.total))
+
+    @property
+    def seconds_left(self) -> float | None:
+        if not self.total or not self.rate:
+            return None
+        return max(self.total - self.done, 0) / self.rate

@@ -48,7 +48,8 @@ def test_lower_case_x_in_id_number_matches(world: World):
     from tests.factories import feed_line, holder
 
     registration_feed_apply(
-        lines=[feed_line(unit_number(PARCEL_A, 12, "0101"), [holder("钱多", "11010519491231002X")])], source="x"
+        lines=[feed_line(unit_number(PARCEL_A, 12, "0101"), [holder("钱多", "11010519491231002X")])],
+        source="x",
     )
     # when
     result = _signup(username="qian", name="钱多", id_number="11010519491231002x")
@@ -99,7 +100,9 @@ def test_repeated_failures_are_rate_limited_per_ip(world: World, settings):
 
 def test_old_attempts_are_purged(world: World):
     # given
-    old = SignupAttempt.objects.create(username="old", ip_address=None, matched=False, reason="identity_not_matched")
+    old = SignupAttempt.objects.create(
+        username="old", ip_address=None, matched=False, reason="identity_not_matched"
+    )
     SignupAttempt.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=91))
     # when
     deleted = signup_attempts_purge(days=90)
@@ -121,10 +124,19 @@ def test_official_is_staff_in_the_officials_group_scoped_to_region(world: World)
     ("call", "code"),
     [
         (lambda: official_create(username="x1", password=PASSWORD, region_code="999999"), "unknown_region"),
-        (lambda: official_create(username="official_a", password=PASSWORD, region_code="370212"), "username_taken"),
+        (
+            lambda: official_create(username="official_a", password=PASSWORD, region_code="370212"),
+            "username_taken",
+        ),
         (lambda: official_create(username="x2", password="123", region_code="370212"), "weak_password"),
-        (lambda: firm_user_create(username="x3", password=PASSWORD, firm_uscc="91110000600037341X"), "invalid_uscc"),
-        (lambda: firm_user_create(username="x4", password=PASSWORD, firm_uscc="91110000600037341L"), "unknown_firm"),
+        (
+            lambda: firm_user_create(username="x3", password=PASSWORD, firm_uscc="91110000600037341X"),
+            "invalid_uscc",
+        ),
+        (
+            lambda: firm_user_create(username="x4", password=PASSWORD, firm_uscc="91110000600037341L"),
+            "unknown_firm",
+        ),
     ],
 )
 def test_staff_account_refusals(world: World, call, code):

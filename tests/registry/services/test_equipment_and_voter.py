@@ -38,8 +38,12 @@ def test_equipment_codes_follow_compound_category_sequence(world: World):
 def test_only_the_serving_firm_registers_equipment(world: World):
     with pytest.raises(ApplicationError) as e:
         equipment_register(
-            actor=world.firm_b, compound=world.compound_a, category="GATE", name="东门道闸",
-            maintenance_interval_days=90, common_area="东门",
+            actor=world.firm_b,
+            compound=world.compound_a,
+            category="GATE",
+            name="东门道闸",
+            maintenance_interval_days=90,
+            common_area="东门",
         )
     assert (e.value.code, e.value.status) == ("forbidden", 403)
 
@@ -49,10 +53,16 @@ def test_maintenance_moves_due_date_and_inspection_does_not(world: World):
     lift = _lift(world)
     # when
     maintenance_record_add(
-        actor=world.firm_a, equipment=lift, kind="maintenance", performed_on=dt.date(2026, 3, 1),
-        contractor="青岛某电梯公司", cost=Decimal("350.00"),
+        actor=world.firm_a,
+        equipment=lift,
+        kind="maintenance",
+        performed_on=dt.date(2026, 3, 1),
+        contractor="青岛某电梯公司",
+        cost=Decimal("350.00"),
     )
-    maintenance_record_add(actor=world.firm_a, equipment=lift, kind="inspection", performed_on=dt.date(2026, 3, 5))
+    maintenance_record_add(
+        actor=world.firm_a, equipment=lift, kind="inspection", performed_on=dt.date(2026, 3, 5)
+    )
     # then
     lift.refresh_from_db()
     assert (lift.last_maintained_on, lift.next_due_on) == (dt.date(2026, 3, 1), dt.date(2026, 3, 16))
@@ -65,7 +75,10 @@ def test_a_lift_cannot_be_given_more_than_its_15_days(world: World):
     lift = _lift(world)
     with pytest.raises(ApplicationError) as e:
         maintenance_record_add(
-            actor=world.firm_a, equipment=lift, kind="maintenance", performed_on=dt.date(2026, 3, 1),
+            actor=world.firm_a,
+            equipment=lift,
+            kind="maintenance",
+            performed_on=dt.date(2026, 3, 1),
             next_due_on=dt.date(2026, 3, 17),
         )
     assert e.value.code == "next_due_too_late"
@@ -100,8 +113,13 @@ def test_designated_voter_defaults_to_certificate_holder_and_can_be_changed(worl
 
 @pytest.mark.parametrize(
     ("actor", "username", "code"),
-    [("official_b", "bella", "forbidden"), ("firm_a", "bella", "forbidden"), ("bob", "bella", "forbidden"),
-     ("official_a", "alice", "not_current_holder"), ("official_a", "nobody", "not_current_holder")],
+    [
+        ("official_b", "bella", "forbidden"),
+        ("firm_a", "bella", "forbidden"),
+        ("bob", "bella", "forbidden"),
+        ("official_a", "alice", "not_current_holder"),
+        ("official_a", "nobody", "not_current_holder"),
+    ],
 )
 def test_designated_voter_refusals(world: World, actor, username, code):
     unit = Unit.objects.get(unit_number=A_0102)

@@ -15,7 +15,8 @@ from tests.conftest import MASTER, child_process_env
 
 def _counts() -> tuple[int, ...]:
     return tuple(
-        m.objects.count() for m in (Region, Firm, Compound, Parcel, ServiceContract, Building, Entrance, Equipment)
+        m.objects.count()
+        for m in (Region, Firm, Compound, Parcel, ServiceContract, Building, Entrance, Equipment)
     )
 
 
@@ -28,7 +29,10 @@ def test_load_builds_hierarchy_with_implied_city(db):
     assert Region.objects.get(code="370200").name == "青岛市"  # implied, named from the pinned table
     assert report.created["compounds"] == 2
     compound = Compound.objects.get(code="QD-370212-0001")
-    assert (compound.developer.uscc, compound.property_firm.uscc) == ("91350100M000100Y43", "91370200MA3C00003W")
+    assert (compound.developer.uscc, compound.property_firm.uscc) == (
+        "91350100M000100Y43",
+        "91370200MA3C00003W",
+    )
     assert str(compound.lat) == "36.106000"
     assert ServiceContract.objects.get(compound=compound).fee_standard.to_eng_string() == "2.50"
 
@@ -90,7 +94,10 @@ def test_load_compounds_command_is_idempotent_and_reports_errors(db, tmp_path, c
     call_command("load_compounds", str(good))
     failed = subprocess.run(
         [sys.executable, "manage.py", "load_compounds", str(bad)],
-        capture_output=True, text=True, check=False, env=child_process_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+        env=child_process_env(),
     )
     # then
     assert Compound.objects.count() == 2

@@ -14,15 +14,26 @@ from registry.models import (
     Unit,
     UnitNumberVersion,
 )
-from registry.services.registration import FeedRecordError, parse_feed_line, parse_share, registration_feed_apply
+from registry.services.registration import (
+    FeedRecordError,
+    parse_feed_line,
+    parse_share,
+    registration_feed_apply,
+)
 from tests.conftest import A_0101, A_0102, IDS, PARCEL_A, World, person, unit_number
 from tests.factories import feed_line, holder, resident_id
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1/2", Fraction(1, 2)), ("50%", Fraction(1, 2)), ("0.5", Fraction(1, 2)), ("1/3", Fraction(1, 3)),
-     ("33.5%", Fraction(67, 200)), ("1", Fraction(1))],
+    [
+        ("1/2", Fraction(1, 2)),
+        ("50%", Fraction(1, 2)),
+        ("0.5", Fraction(1, 2)),
+        ("1/3", Fraction(1, 3)),
+        ("33.5%", Fraction(67, 200)),
+        ("1", Fraction(1)),
+    ],
 )
 def test_parse_share_accepts_the_three_notations_exactly(raw, expected):
     assert parse_share(raw) == expected
@@ -39,7 +50,9 @@ def test_create_places_unit_on_compound_and_building_by_unit_number(world: World
     # given
     number = unit_number(PARCEL_A, 7, "1203")
     # when
-    report = registration_feed_apply(lines=[feed_line(number, [holder("赵敏", resident_id(77))], room="1203")], source="t")
+    report = registration_feed_apply(
+        lines=[feed_line(number, [holder("赵敏", resident_id(77))], room="1203")], source="t"
+    )
     # then
     unit = Unit.objects.select_related("building").get(unit_number=number)
     assert report.applied == 1 and report.quarantined == 0
@@ -61,7 +74,9 @@ def test_create_with_shares_keeps_exact_fractions_and_certificate_holder(world: 
     # when
     registration_feed_apply(lines=[feed_line(number, holders, co_ownership="shares")], source="t")
     # then
-    rows = {o.owner.name: o for o in Ownership.objects.filter(unit__unit_number=number).select_related("owner")}
+    rows = {
+        o.owner.name: o for o in Ownership.objects.filter(unit__unit_number=number).select_related("owner")
+    }
     assert rows["甲"].share == Fraction(1, 3)
     assert rows["乙"].share == Fraction(2, 3)
     assert [rows["甲"].certificate_holder, rows["乙"].certificate_holder] == [False, True]
@@ -69,7 +84,9 @@ def test_create_with_shares_keeps_exact_fractions_and_certificate_holder(world: 
 
 def test_one_buyer_of_several_units_is_one_owner_row(world: World):
     # given
-    lines = [feed_line(unit_number(PARCEL_A, 8, f"010{i}"), [holder("孙强", resident_id(90))]) for i in range(1, 4)]
+    lines = [
+        feed_line(unit_number(PARCEL_A, 8, f"010{i}"), [holder("孙强", resident_id(90))]) for i in range(1, 4)
+    ]
     # when
     registration_feed_apply(lines=lines, source="t")
     # then
@@ -90,15 +107,26 @@ def test_unit_on_unknown_parcel_is_held_unplaced_not_dropped(world: World):
 
 def test_replaying_a_feed_changes_nothing(world: World):
     # given
-    lines = [feed_line(unit_number(PARCEL_A, 9, f"020{i}"), [holder(f"业主{i}", resident_id(100 + i))]) for i in range(5)]
+    lines = [
+        feed_line(unit_number(PARCEL_A, 9, f"020{i}"), [holder(f"业主{i}", resident_id(100 + i))])
+        for i in range(5)
+    ]
     first = registration_feed_apply(lines=lines, source="replay")
-    counts = (Unit.objects.count(), Owner.objects.count(), Ownership.objects.count(), RegistrationEvent.objects.count())
+    counts = (
+        Unit.objects.count(),
+        Owner.objects.count(),
+        Ownership.objects.count(),
+        RegistrationEvent.objects.count(),
+    )
     # when
     again = registration_feed_apply(lines=lines, source="replay")
     # then
     assert (first.applied, again.applied, again.skipped) == (5, 0, 5)
     assert counts == (
-        Unit.objects.count(), Owner.objects.count(), Ownership.objects.count(), RegistrationEvent.objects.count()
+        Unit.objects.count(),
+        Owner.objects.count(),
+        Ownership.objects.count(),
+        RegistrationEvent.objects.count(),
     )
     assert SyncCursor.objects.get(source="replay").last_seq == max(json.loads(line)["seq"] for line in lines)
 
@@ -114,8 +142,12 @@ def test_bad_lines_are_quarantined_with_reason_and_the_rest_applies(world: World
     bad_id = feed_line(unit_number(PARCEL_A, 10, "0103"), [holder("丙", "110105194912310021")])
     bad_unit = feed_line("340123002004XB00011F00010001", [holder("丁", resident_id(123))])
     duplicate = feed_line(A_0101, [holder("戊", resident_id(124))])
-    unknown = json.dumps({**json.loads(good), "event_type": "MERGE", "event_id": "6f1d2b6e-9c4f-4a70-8f59-0e1b2c3d4e5f"})
-    bad_certificate = json.loads(feed_line(unit_number(PARCEL_A, 10, "0104"), [holder("己", resident_id(125))]))
+    unknown = json.dumps(
+        {**json.loads(good), "event_type": "MERGE", "event_id": "6f1d2b6e-9c4f-4a70-8f59-0e1b2c3d4e5f"}
+    )
+    bad_certificate = json.loads(
+        feed_line(unit_number(PARCEL_A, 10, "0104"), [holder("己", resident_id(125))])
+    )
     bad_certificate["registration"]["certificate_no"] = "鲁(2023)青岛市不动产权第12345号"
     lines = [good, "{not json", bad_shares, bad_id, bad_unit, duplicate, unknown, json.dumps(bad_certificate)]
     # when
@@ -125,8 +157,13 @@ def test_bad_lines_are_quarantined_with_reason_and_the_rest_applies(world: World
     codes = sorted(QuarantinedRecord.objects.filter(source="bad").values_list("code", flat=True))
     assert codes == sorted(
         [
-            "malformed_json", "shares_not_one", "invalid_id_number", "invalid_unit_number", "unit_exists",
-            "unknown_event_type", "invalid_certificate_no",
+            "malformed_json",
+            "shares_not_one",
+            "invalid_id_number",
+            "invalid_unit_number",
+            "unit_exists",
+            "unknown_event_type",
+            "invalid_certificate_no",
         ]
     )
     assert QuarantinedRecord.objects.get(code="shares_not_one").reason == "份额合计为 5/6，不等于 1"
@@ -149,17 +186,6 @@ def test_quarantined_raw_line_holds_no_plain_id_number(world: World):
     assert "id_hmac" in raws
 
 
-def test_not_yet_supported_event_types_are_quarantined_not_dropped(world: World):
-    # given
-    line = feed_line(A_0101, [person("carol")], event_type="TRANSFER")
-    # when
-    report = registration_feed_apply(lines=[line], source="later")
-    # then
-    assert report.quarantined == 1
-    assert QuarantinedRecord.objects.get(source="later").code == "event_type_not_supported"
-    assert Ownership.objects.get(unit__unit_number=A_0101, valid_to__isnull=True).owner.name == "王丽"
-
-
 def test_parse_keeps_only_hash_and_mask_of_ids():
     # given
     line = feed_line(A_0102, [person("bob")])
@@ -168,4 +194,3 @@ def test_parse_keeps_only_hash_and_mask_of_ids():
     # then
     assert IDS["bob"] not in json.dumps(event.payload, ensure_ascii=False)
     assert event.holders[0].id_masked == IDS["bob"][:3] + "*" * 11 + IDS["bob"][-4:]
-
