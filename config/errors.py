@@ -8,7 +8,9 @@ class ApplicationError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, *, code: str, extra: dict[str, Any] | None = None, status: int | None = None):
+    def __init__(
+        self, message: str, *, code: str, extra: dict[str, Any] | None = None, status: int | None = None
+    ):
         super().__init__(message)
         self.message = message
         self.code = code

@@ -41,7 +41,12 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # Materialised path of codes ("370200/370212/370212001/"): scoping is one indexed prefix match.
     path = models.CharField(_("路径"), max_length=64, unique=True, editable=False)
@@ -50,9 +55,13 @@ class Region(models.Model):
         verbose_name = _("行政区划")
         verbose_name_plural = _("行政区划")
         ordering = ["code"]
-        indexes = [models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"])]
+        indexes = [
+            models.Index(fields=["path"], name="region_path_prefix", opclasses=["varchar_pattern_ops"])
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(code__regex=r"^[0-9]{6}([0-9]{3}){0,2}$"), name="region_code_format"),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[0-9]{6}([0-9]{3}){0,2}$"), name="region_code_format"
+            ),
             models.CheckConstraint(
                 condition=Q(level="city", parent__isnull=True) | (~Q(level="city") & Q(parent__isnull=False)),
                 name="region_parent_unless_city",
@@ -87,7 +96,9 @@ class Firm(models.Model):
         verbose_name_plural = _("企业")
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(uscc__regex=r"^[0-9A-HJ-NPQRTUWXY]{18}$"), name="firm_uscc_format"),
+            models.CheckConstraint(
+                condition=Q(uscc__regex=r"^[0-9A-HJ-NPQRTUWXY]{18}$"), name="firm_uscc_format"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,8 +142,12 @@ class Compound(models.Model):
         verbose_name_plural = _("小区")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}-[0-9]{6}-[0-9]{4,6}$"), name="compound_code_format"),
-            models.CheckConstraint(condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="compound_lat_range"),
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}-[0-9]{6}-[0-9]{4,6}$"), name="compound_code_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(lat__isnull=True) | Q(lat__gte=-90, lat__lte=90), name="compound_lat_range"
+            ),
             models.CheckConstraint(
                 condition=Q(lng__isnull=True) | Q(lng__gte=-180, lng__lte=180), name="compound_lng_range"
             ),
@@ -146,7 +161,9 @@ class Parcel(models.Model):
     """A parcel (宗地) a compound stands on: the first 19 characters of every unit number on it."""
 
     code = models.CharField(_("宗地代码"), max_length=19, unique=True)
-    compound = models.ForeignKey(Compound, verbose_name=_("小区"), on_delete=models.CASCADE, related_name="parcels")
+    compound = models.ForeignKey(
+        Compound, verbose_name=_("小区"), on_delete=models.CASCADE, related_name="parcels"
+    )
 
     class Meta:
         verbose_name = _("宗地")
@@ -167,7 +184,9 @@ class ServiceContract(models.Model):
     compound = models.ForeignKey(
         Compound, verbose_name=_("小区"), on_delete=models.PROTECT, related_name="service_contracts"
     )
-    firm = models.ForeignKey(Firm, verbose_name=_("物业服务企业"), on_delete=models.PROTECT, related_name="contracts")
+    firm = models.ForeignKey(
+        Firm, verbose_name=_("物业服务企业"), on_delete=models.PROTECT, related_name="contracts"
+    )
     starts_on = models.DateField(_("起始日期"))
     ends_on = models.DateField(_("终止日期"), null=True, blank=True)
     fee_standard = models.DecimalField(_("物业费标准（元/㎡·月）"), max_digits=8, decimal_places=2)
@@ -179,13 +198,17 @@ class ServiceContract(models.Model):
         ordering = ["compound", "-starts_on"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")), name="contract_dates_ordered"
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                name="contract_dates_ordered",
             ),
             models.CheckConstraint(condition=Q(fee_standard__gte=0), name="contract_fee_non_negative"),
             ExclusionConstraint(
                 name="contract_no_overlap_per_compound",
                 expressions=[
-                    (Func(F("starts_on"), F("ends_on"), Value("[]"), function="daterange"), RangeOperators.OVERLAPS),
+                    (
+                        Func(F("starts_on"), F("ends_on"), Value("[]"), function="daterange"),
+                        RangeOperators.OVERLAPS,
+                    ),
                     ("compound", RangeOperators.EQUAL),
                 ],
             ),
@@ -198,7 +221,9 @@ class ServiceContract(models.Model):
 class Building(models.Model):
     """A building (楼栋); `number` is characters 21–24 of its units' numbers."""
 
-    compound = models.ForeignKey(Compound, verbose_name=_("小区"), on_delete=models.PROTECT, related_name="buildings")
+    compound = models.ForeignKey(
+        Compound, verbose_name=_("小区"), on_delete=models.PROTECT, related_name="buildings"
+    )
     number = models.CharField(_("幢号"), max_length=4)
     name = models.CharField(_("名称"), max_length=64)
     floors = models.PositiveSmallIntegerField(_("地上层数"), null=True, blank=True)
@@ -219,7 +244,9 @@ class Building(models.Model):
 class Entrance(models.Model):
     """An entrance / stairwell (单元) of a building."""
 
-    building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="entrances")
+    building = models.ForeignKey(
+        Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="entrances"
+    )
     number = models.CharField(_("单元号"), max_length=8)
     name = models.CharField(_("名称"), max_length=32)
 
@@ -249,13 +276,28 @@ class Unit(models.Model):
         OTHER = "other", _("其他")
 
     compound = models.ForeignKey(
-        Compound, verbose_name=_("小区"), null=True, blank=True, on_delete=models.PROTECT, related_name="units"
+        Compound,
+        verbose_name=_("小区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
     )
     building = models.ForeignKey(
-        Building, verbose_name=_("楼栋"), null=True, blank=True, on_delete=models.PROTECT, related_name="units"
+        Building,
+        verbose_name=_("楼栋"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
     )
     entrance = models.ForeignKey(
-        Entrance, verbose_name=_("单元"), null=True, blank=True, on_delete=models.PROTECT, related_name="units"
+        Entrance,
+        verbose_name=_("单元"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
     )
     unit_number = models.CharField(_("不动产单元号"), max_length=28, unique=True)
     parcel_code = models.CharField(_("宗地代码"), max_length=19, db_index=True, editable=False)
@@ -287,25 +329,32 @@ class Unit(models.Model):
         ordering = ["unit_number"]
         indexes = [models.Index(fields=["compound", "building", "room"], name="unit_compound_building_room")]
         constraints = [
-            models.CheckConstraint(condition=Q(unit_number__regex=UNIT_NUMBER_PATTERN), name="unit_number_format"),
+            models.CheckConstraint(
+                condition=Q(unit_number__regex=UNIT_NUMBER_PATTERN), name="unit_number_format"
+            ),
             models.CheckConstraint(
                 condition=Q(parcel_code=Func(F("unit_number"), Value(19), function="left")),
                 name="unit_parcel_code_is_prefix",
             ),
             models.CheckConstraint(
-                condition=Q(registered_area__isnull=True) | Q(registered_area__gt=0), name="unit_registered_area_positive"
+                condition=Q(registered_area__isnull=True) | Q(registered_area__gt=0),
+                name="unit_registered_area_positive",
             ),
             models.CheckConstraint(
-                condition=Q(surveyed_area__isnull=True) | Q(surveyed_area__gt=0), name="unit_surveyed_area_positive"
+                condition=Q(surveyed_area__isnull=True) | Q(surveyed_area__gt=0),
+                name="unit_surveyed_area_positive",
             ),
             models.CheckConstraint(
-                condition=Q(contract_area__isnull=True) | Q(contract_area__gt=0), name="unit_contract_area_positive"
+                condition=Q(contract_area__isnull=True) | Q(contract_area__gt=0),
+                name="unit_contract_area_positive",
             ),
             models.CheckConstraint(
-                condition=Q(building__isnull=True) | Q(compound__isnull=False), name="unit_building_needs_compound"
+                condition=Q(building__isnull=True) | Q(compound__isnull=False),
+                name="unit_building_needs_compound",
             ),
             models.CheckConstraint(
-                condition=Q(entrance__isnull=True) | Q(building__isnull=False), name="unit_entrance_needs_building"
+                condition=Q(entrance__isnull=True) | Q(building__isnull=False),
+                name="unit_entrance_needs_building",
             ),
         ]
 
@@ -321,7 +370,9 @@ class Unit(models.Model):
 class UnitNumberVersion(models.Model):
     """The unit numbers a unit has carried, each with the event that gave or retired it."""
 
-    unit = models.ForeignKey(Unit, verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="number_versions")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="number_versions"
+    )
     unit_number = models.CharField(_("不动产单元号"), max_length=28, db_index=True)
     valid_from = models.DateTimeField(_("启用时间"))
     valid_to = models.DateTimeField(_("停用时间"), null=True, blank=True)
@@ -336,7 +387,8 @@ class UnitNumberVersion(models.Model):
                 fields=["unit"], condition=Q(valid_to__isnull=True), name="unit_number_one_current_version"
             ),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="unit_number_version_dates"
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="unit_number_version_dates",
             ),
         ]
 
@@ -367,7 +419,12 @@ class Owner(models.Model):
     id_masked = models.CharField(_("证件号（脱敏）"), max_length=32, editable=False)
     phone = models.CharField(_("手机号"), max_length=11, blank=True)
     user = models.OneToOneField(
-        User, verbose_name=_("平台账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="owner"
+        User,
+        verbose_name=_("平台账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owner",
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -377,8 +434,12 @@ class Owner(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["id_type", "id_hmac"], name="owner_identity_unique"),
-            models.CheckConstraint(condition=Q(id_hmac__regex=r"^[0-9a-f]{64}$"), name="owner_id_hmac_is_sha256_hex"),
-            models.CheckConstraint(condition=Q(phone="") | Q(phone__regex=r"^1[3-9][0-9]{9}$"), name="owner_phone_format"),
+            models.CheckConstraint(
+                condition=Q(id_hmac__regex=r"^[0-9a-f]{64}$"), name="owner_id_hmac_is_sha256_hex"
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=r"^1[3-9][0-9]{9}$"), name="owner_phone_format"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -397,8 +458,12 @@ class Ownership(models.Model):
         JOINT = "joint", _("共同共有")
         SHARES = "shares", _("按份共有")
 
-    unit = models.ForeignKey(Unit, verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="ownerships")
-    owner = models.ForeignKey(Owner, verbose_name=_("权利人"), on_delete=models.PROTECT, related_name="ownerships")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="ownerships"
+    )
+    owner = models.ForeignKey(
+        Owner, verbose_name=_("权利人"), on_delete=models.PROTECT, related_name="ownerships"
+    )
     co_ownership = models.CharField(_("共有方式"), max_length=8, choices=CoOwnership.choices)
     share_numerator = models.PositiveIntegerField(_("份额分子"), null=True, blank=True)
     share_denominator = models.PositiveIntegerField(_("份额分母"), null=True, blank=True)
@@ -416,16 +481,26 @@ class Ownership(models.Model):
         verbose_name_plural = _("产权记录")
         ordering = ["unit", "-valid_from"]
         indexes = [
-            models.Index(fields=["owner"], condition=Q(valid_to__isnull=True), name="ownership_current_by_owner"),
-            models.Index(fields=["unit"], condition=Q(valid_to__isnull=True), name="ownership_current_by_unit"),
+            models.Index(
+                fields=["owner"], condition=Q(valid_to__isnull=True), name="ownership_current_by_owner"
+            ),
+            models.Index(
+                fields=["unit"], condition=Q(valid_to__isnull=True), name="ownership_current_by_unit"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["unit", "owner"], condition=Q(valid_to__isnull=True), name="ownership_one_current_per_holder"
+                fields=["unit", "owner"],
+                condition=Q(valid_to__isnull=True),
+                name="ownership_one_current_per_holder",
             ),
             models.CheckConstraint(
                 condition=Q(share_numerator__isnull=True, share_denominator__isnull=True)
-                | Q(share_numerator__gt=0, share_denominator__gt=0, share_numerator__lte=F("share_denominator")),
+                | Q(
+                    share_numerator__gt=0,
+                    share_denominator__gt=0,
+                    share_numerator__lte=F("share_denominator"),
+                ),
                 name="ownership_share_is_proper_fraction",
             ),
             models.CheckConstraint(
@@ -437,7 +512,8 @@ class Ownership(models.Model):
                 name="ownership_share_only_by_shares",
             ),
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="ownership_dates_ordered"
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="ownership_dates_ordered",
             ),
         ]
 
@@ -469,10 +545,17 @@ class FirmStaff(models.Model):
     role = models.CharField(_("岗位"), max_length=32, choices=Role.choices)
     phone = models.CharField(_("手机号"), max_length=11, blank=True)
     certificates = models.TextField(_("持有证书"), blank=True)
-    compounds = models.ManyToManyField(Compound, verbose_name=_("服务小区"), blank=True, related_name="firm_staff")
+    compounds = models.ManyToManyField(
+        Compound, verbose_name=_("服务小区"), blank=True, related_name="firm_staff"
+    )
     active = models.BooleanField(_("在职"), default=True)
     user = models.OneToOneField(
-        User, verbose_name=_("平台账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="firm_staff"
+        User,
+        verbose_name=_("平台账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="firm_staff",
     )
 
     class Meta:
@@ -480,7 +563,9 @@ class FirmStaff(models.Model):
         verbose_name_plural = _("物业从业人员")
         ordering = ["firm", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(phone="") | Q(phone__regex=r"^1[3-9][0-9]{9}$"), name="staff_phone_format"),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=r"^1[3-9][0-9]{9}$"), name="staff_phone_format"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -494,8 +579,12 @@ class FirmStaff(models.Model):
 class Official(models.Model):
     """A government staff member (street office, community, district, city), scoped to one region."""
 
-    user = models.OneToOneField(User, verbose_name=_("平台账号"), on_delete=models.CASCADE, related_name="official")
-    region = models.ForeignKey(Region, verbose_name=_("管辖区域"), on_delete=models.PROTECT, related_name="officials")
+    user = models.OneToOneField(
+        User, verbose_name=_("平台账号"), on_delete=models.CASCADE, related_name="official"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("管辖区域"), on_delete=models.PROTECT, related_name="officials"
+    )
     title = models.CharField(_("职务"), max_length=64, blank=True)
 
     class Meta:
@@ -521,7 +610,9 @@ class OwnersCommittee(models.Model):
     )
     term_starts_on = models.DateField(_("任期开始"))
     term_ends_on = models.DateField(_("任期结束"))
-    filing_status = models.CharField(_("备案状态"), max_length=16, choices=Filing.choices, default=Filing.PREPARING)
+    filing_status = models.CharField(
+        _("备案状态"), max_length=16, choices=Filing.choices, default=Filing.PREPARING
+    )
     filed_on = models.DateField(_("备案日期"), null=True, blank=True)
     filing_no = models.CharField(_("备案编号"), max_length=64, blank=True)
 
@@ -530,9 +621,12 @@ class OwnersCommittee(models.Model):
         verbose_name_plural = _("业主委员会")
         ordering = ["compound", "-term_starts_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(term_ends_on__gt=F("term_starts_on")), name="committee_term_ordered"),
             models.CheckConstraint(
-                condition=~Q(filing_status="filed") | Q(filed_on__isnull=False), name="committee_filed_has_date"
+                condition=Q(term_ends_on__gt=F("term_starts_on")), name="committee_term_ordered"
+            ),
+            models.CheckConstraint(
+                condition=~Q(filing_status="filed") | Q(filed_on__isnull=False),
+                name="committee_filed_has_date",
             ),
             ExclusionConstraint(
                 name="committee_terms_no_overlap",
@@ -562,7 +656,9 @@ class CommitteeMember(models.Model):
     committee = models.ForeignKey(
         OwnersCommittee, verbose_name=_("业主委员会"), on_delete=models.CASCADE, related_name="members"
     )
-    owner = models.ForeignKey(Owner, verbose_name=_("业主"), on_delete=models.PROTECT, related_name="committee_seats")
+    owner = models.ForeignKey(
+        Owner, verbose_name=_("业主"), on_delete=models.PROTECT, related_name="committee_seats"
+    )
     role = models.CharField(_("职务"), max_length=16, choices=Role.choices, default=Role.MEMBER)
 
     class Meta:
@@ -602,15 +698,27 @@ class Equipment(models.Model):
         RETIRED = "retired", _("已报废")
 
     code = models.CharField(_("设备编码"), max_length=48, unique=True, editable=False)
-    compound = models.ForeignKey(Compound, verbose_name=_("小区"), on_delete=models.PROTECT, related_name="equipment")
+    compound = models.ForeignKey(
+        Compound, verbose_name=_("小区"), on_delete=models.PROTECT, related_name="equipment"
+    )
     category = models.CharField(_("类别"), max_length=8, choices=Category.choices)
     sequence = models.PositiveIntegerField(_("序号"))
     name = models.CharField(_("名称"), max_length=128)
     building = models.ForeignKey(
-        Building, verbose_name=_("楼栋"), null=True, blank=True, on_delete=models.PROTECT, related_name="equipment"
+        Building,
+        verbose_name=_("楼栋"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="equipment",
     )
     entrance = models.ForeignKey(
-        Entrance, verbose_name=_("单元"), null=True, blank=True, on_delete=models.PROTECT, related_name="equipment"
+        Entrance,
+        verbose_name=_("单元"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="equipment",
     )
     common_area = models.CharField(_("公共区域"), max_length=128, blank=True)
     installer = models.CharField(_("安装单位"), max_length=128, blank=True)
@@ -626,14 +734,19 @@ class Equipment(models.Model):
         verbose_name_plural = _("设施设备")
         ordering = ["code"]
         constraints = [
-            models.UniqueConstraint(fields=["compound", "category", "sequence"], name="equipment_sequence_unique"),
+            models.UniqueConstraint(
+                fields=["compound", "category", "sequence"], name="equipment_sequence_unique"
+            ),
             models.CheckConstraint(condition=Q(sequence__gt=0), name="equipment_sequence_positive"),
-            models.CheckConstraint(condition=Q(maintenance_interval_days__gt=0), name="equipment_interval_positive"),
+            models.CheckConstraint(
+                condition=Q(maintenance_interval_days__gt=0), name="equipment_interval_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(building__isnull=False) | ~Q(common_area=""), name="equipment_has_location"
             ),
             models.CheckConstraint(
-                condition=Q(entrance__isnull=True) | Q(building__isnull=False), name="equipment_entrance_needs_building"
+                condition=Q(entrance__isnull=True) | Q(building__isnull=False),
+                name="equipment_entrance_needs_building",
             ),
             models.CheckConstraint(
                 condition=Q(warranty_until__isnull=True)
@@ -643,7 +756,8 @@ class Equipment(models.Model):
             ),
             # Lifts are maintained at least every 15 days (TSG T5002).
             models.CheckConstraint(
-                condition=~Q(category="LIFT") | Q(maintenance_interval_days__lte=15), name="equipment_lift_interval_max_15"
+                condition=~Q(category="LIFT") | Q(maintenance_interval_days__lte=15),
+                name="equipment_lift_interval_max_15",
             ),
         ]
 
@@ -697,7 +811,9 @@ class MaintenanceRecord(models.Model):
 class AuditEvent(models.Model):
     """Who changed what in the registry, written by services in the same transaction. Append-only."""
 
-    actor = models.ForeignKey(User, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
     verb = models.CharField(_("操作"), max_length=64, db_index=True)
     target_type = models.CharField(_("对象类型"), max_length=64)
     target_id = models.CharField(_("对象"), max_length=64)

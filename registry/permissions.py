@@ -34,6 +34,7 @@ OFFICIAL_MODEL_PERMISSIONS = {
     "entrance": ["view", "add", "change"],
     "unit": ["view", "change"],
     "unitnumberversion": ["view"],
+    "unitchange": ["view"],
     "owner": ["view"],
     "ownership": ["view"],
     "firmstaff": ["view"],
@@ -45,7 +46,6 @@ OFFICIAL_MODEL_PERMISSIONS = {
     "auditevent": ["view"],
     "registrationevent": ["view"],
     "quarantinedrecord": ["view", "change"],
-    "signupattempt": ["view"],
 }
 FIRM_MODEL_PERMISSIONS = {
     "compound": ["view"],
@@ -91,7 +91,9 @@ def compound_scope(user: User) -> Q:
     owner = getattr(user, "owner", None)
     if owner is not None:
         q |= Q(units__ownerships__owner_id=owner.pk, units__ownerships__valid_to__isnull=True)
-    granted = get_objects_for_user(user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False)
+    granted = get_objects_for_user(
+        user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False
+    )
     q |= Q(pk__in=granted.values("pk"))
     return q
 
@@ -112,7 +114,9 @@ def unit_scope(user: User) -> Q:
     owner = getattr(user, "owner", None)
     if owner is not None:
         q |= Q(ownerships__owner_id=owner.pk, ownerships__valid_to__isnull=True)
-    granted = get_objects_for_user(user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False)
+    granted = get_objects_for_user(
+        user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False
+    )
     q |= Q(compound_id__in=granted.values("pk"))
     return q
 
@@ -123,6 +127,11 @@ def can_designate_voter(*, user: User, compound: Compound) -> bool:
         return True
     official = getattr(user, "official", None)
     return official is not None and compound.community.path.startswith(official.region.path)
+
+
+def can_file_committee(*, user: User, compound: Compound) -> bool:
+    """The street office (an official over the compound) files owners' committees."""
+    return can_designate_voter(user=user, compound=compound)
 
 
 def can_manage_equipment(*, user: User, compound: Compound) -> bool:

@@ -128,7 +128,12 @@ class World:
 
 def _signup(name: str) -> User:
     return owner_signup(
-        username=name, password=PASSWORD, name=NAMES[name], id_number=IDS[name], phone="13800138000", ip_address=None
+        username=name,
+        password=PASSWORD,
+        name=NAMES[name],
+        id_number=IDS[name],
+        phone="13800138000",
+        ip_address=None,
     ).user
 
 

@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REGISTRY_"))}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True, text=True, check=False,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.production", **env},
     )
 
@@ -44,9 +48,14 @@ def test_production_settings_have_no_default_secrets():
 def test_check_deploy_is_clean_for_production_settings():
     # when
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(60), REGISTRY_ID_HMAC_KEY=secrets.token_urlsafe(32),
-        DATABASE_URL="postgres://x@127.0.0.1/x", REDIS_URL="redis://127.0.0.1:1/0",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
+        REGISTRY_ID_HMAC_KEY=secrets.token_urlsafe(32),
+        DATABASE_URL="postgres://x@127.0.0.1/x",
+        REDIS_URL="redis://127.0.0.1:1/0",
         DJANGO_ALLOWED_HOSTS="gongzhi.example.cn",
     )
     # then

@@ -18,12 +18,29 @@ from tests.conftest import child_process_env
 @pytest.mark.django_db(transaction=True)
 def test_worker_consumes_a_task_from_redis(settings):
     # given: an old attempt the retention task must purge, and a worker process on the test database
-    old = SignupAttempt.objects.create(username="old", ip_address=None, matched=False, reason="identity_not_matched")
+    old = SignupAttempt.objects.create(
+        username="old", ip_address=None, matched=False, reason="identity_not_matched"
+    )
     SignupAttempt.objects.filter(pk=old.pk).update(at=timezone.now() - dt.timedelta(days=100))
-    SignupAttempt.objects.create(username="new", ip_address=None, matched=False, reason="identity_not_matched")
+    SignupAttempt.objects.create(
+        username="new", ip_address=None, matched=False, reason="identity_not_matched"
+    )
     queue = f"test-{time.monotonic_ns()}"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-Q", queue, "--loglevel", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "WARNING",
+        ],
         env=child_process_env(CELERY_TASK_ALWAYS_EAGER="false"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -5,5 +5,8 @@
 - `accounts`: owner sign-up by identity matching, official and firm accounts
 - `ownership`: designated voters of co-owned units
 - `equipment`: facilities, equipment and their maintenance log
+- `committees`: owners' committees filed by the street office
+- `records`: plain staff edits of master data, with their audit row
+- `quarantine`: reviewing refused feed lines
 - `audit`: the audit row every service writes
 """

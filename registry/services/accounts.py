@@ -31,7 +31,9 @@ class SignupResult:
     unit_numbers: list[str]
 
 
-def _refuse_signup(*, username: str, ip_address: str | None, reason: str, message: str, status: int = 400) -> None:
+def _refuse_signup(
+    *, username: str, ip_address: str | None, reason: str, message: str, status: int = 400
+) -> None:
     # The attempt is recorded outside any transaction the caller may roll back: refusals are kept.
     SignupAttempt.objects.create(username=username[:150], ip_address=ip_address, matched=False, reason=reason)
     raise ApplicationError(message, code=reason, status=status)
@@ -65,7 +67,9 @@ def owner_signup(
     try:
         id_number = validate_resident_id(id_number)
     except IdentifierError as e:
-        _refuse_signup(username=username, ip_address=ip_address, reason="invalid_id_number", message=e.message)
+        _refuse_signup(
+            username=username, ip_address=ip_address, reason="invalid_id_number", message=e.message
+        )
     try:
         phone = normalize_phone(phone)
     except IdentifierError as e:
@@ -104,10 +108,14 @@ def owner_signup(
             locked.user = user
             locked.phone = phone
             locked.save(update_fields=["user", "phone"])
-            SignupAttempt.objects.create(username=username, ip_address=ip_address, matched=True, reason="matched")
+            SignupAttempt.objects.create(
+                username=username, ip_address=ip_address, matched=True, reason="matched"
+            )
             audit_record(actor=user, verb="owner.signup", target=locked, data={"units": len(units)})
     except IntegrityError as e:
-        raise ApplicationError(_("该业主已注册账号，请直接登录或找回密码。"), code="already_registered") from e
+        raise ApplicationError(
+            _("该业主已注册账号，请直接登录或找回密码。"), code="already_registered"
+        ) from e
     return SignupResult(user=user, unit_numbers=units)
 
 
@@ -117,7 +125,9 @@ def staff_groups_ensure() -> tuple[Group, Group]:
     for name, spec in ((OFFICIALS_GROUP, OFFICIAL_MODEL_PERMISSIONS), (FIRM_GROUP, FIRM_MODEL_PERMISSIONS)):
         group, _created = Group.objects.get_or_create(name=name)
         codenames = [f"{action}_{model}" for model, actions in spec.items() for action in actions]
-        group.permissions.set(Permission.objects.filter(content_type__app_label="registry", codename__in=codenames))
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="registry", codename__in=codenames)
+        )
         groups.append(group)
     return groups[0], groups[1]
 
@@ -156,12 +166,16 @@ def firm_user_create(*, username: str, password: str, firm_uscc: str, actor: Use
         raise ApplicationError(e.message, code="invalid_uscc") from e
     firm = Firm.objects.filter(uscc=uscc).first()
     if firm is None:
-        raise ApplicationError(_("统一社会信用代码 %(code)s 对应的企业不存在。") % {"code": uscc}, code="unknown_firm")
+        raise ApplicationError(
+            _("统一社会信用代码 %(code)s 对应的企业不存在。") % {"code": uscc}, code="unknown_firm"
+        )
     _officials, firms = staff_groups_ensure()
     with transaction.atomic():
         user = _new_staff_user(username=username, password=password)
         user.groups.add(firms)
-        staff = FirmStaff.objects.create(firm=firm, name=username, role=FirmStaff.Role.ACCOUNT_ADMIN, user=user)
+        staff = FirmStaff.objects.create(
+            firm=firm, name=username, role=FirmStaff.Role.ACCOUNT_ADMIN, user=user
+        )
         staff.compounds.set(firm.served_compounds.all())
         audit_record(actor=actor, verb="firm_user.create", target=staff, data={"firm": firm.uscc})
     return staff

@@ -38,9 +38,10 @@ def equipment_register(
         # Lock the compound row: sequences per (compound, category) are handed out one at a time.
         Compound.objects.select_for_update().filter(pk=compound.pk).first()
         last = (
-            Equipment.objects.filter(compound=compound, category=category).order_by("-sequence").values_list(
-                "sequence", flat=True
-            ).first()
+            Equipment.objects.filter(compound=compound, category=category)
+            .order_by("-sequence")
+            .values_list("sequence", flat=True)
+            .first()
             or 0
         )
         sequence = last + 1
@@ -57,7 +58,9 @@ def equipment_register(
             installed_on=installed_on,
             warranty_until=warranty_until,
             maintenance_interval_days=maintenance_interval_days,
-            next_due_on=(installed_on + dt.timedelta(days=maintenance_interval_days)) if installed_on else None,
+            next_due_on=(installed_on + dt.timedelta(days=maintenance_interval_days))
+            if installed_on
+            else None,
         )
         audit_record(actor=actor, verb="equipment.register", target=item, data={"code": item.code})
     return item
@@ -108,5 +111,7 @@ def maintenance_record_add(
             locked.last_maintained_on = performed_on
             locked.next_due_on = record.next_due_on
             locked.save(update_fields=["last_maintained_on", "next_due_on"])
-        audit_record(actor=actor, verb="maintenance.add", target=record, data={"equipment": locked.code, "kind": kind})
+        audit_record(
+            actor=actor, verb="maintenance.add", target=record, data={"equipment": locked.code, "kind": kind}
+        )
     return record

@@ -17,11 +17,14 @@ def unit_designated_voter_set(*, actor: User, unit: Unit, username: str) -> Unit
     """
     if unit.compound is None or not can_designate_voter(user=actor, compound=unit.compound):
         raise Forbidden(_("只有所在辖区的政府工作人员可以指定表决代表。"), code="forbidden")
-    owner = Owner.objects.filter(user__username=username).first()
-    holds = owner is not None and Ownership.objects.filter(unit=unit, owner=owner, valid_to__isnull=True).exists()
+    owner = Owner.objects.filter(user__username=username).first() if username else None
+    holds = (
+        owner is not None and Ownership.objects.filter(unit=unit, owner=owner, valid_to__isnull=True).exists()
+    )
     if not holds:
         raise ApplicationError(
-            _("账号 %(username)s 不是该房屋的现有权利人。") % {"username": username}, code="not_current_holder"
+            _("账号 %(username)s 不是该房屋的现有权利人。") % {"username": username},
+            code="not_current_holder",
         )
     assert owner is not None
     with transaction.atomic():
@@ -30,7 +33,10 @@ def unit_designated_voter_set(*, actor: User, unit: Unit, username: str) -> Unit
         locked.designated_voter = owner
         locked.save(update_fields=["designated_voter", "updated_at"])
         audit_record(
-            actor=actor, verb="unit.designated_voter_set", target=locked, data={"from": previous, "to": owner.pk}
+            actor=actor,
+            verb="unit.designated_voter_set",
+            target=locked,
+            data={"from": previous, "to": owner.pk},
         )
     return locked
 

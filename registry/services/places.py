@@ -91,7 +91,9 @@ def _validate(doc: dict[str, Any]) -> list[str]:
             errors.append(f"{where}.level: unknown level {level!r}")
             continue
         if not code.isdigit() or len(code) != _LEVEL_CODE_LENGTH[level]:
-            errors.append(f"{where}.code: {code!r} is not a {level} code of {_LEVEL_CODE_LENGTH[level]} digits")
+            errors.append(
+                f"{where}.code: {code!r} is not a {level} code of {_LEVEL_CODE_LENGTH[level]} digits"
+            )
         if not r.get("name"):
             errors.append(f"{where}.name: required")
         doc_regions[code] = level
@@ -99,7 +101,9 @@ def _validate(doc: dict[str, Any]) -> list[str]:
         level, parent = r.get("level"), r.get("parent")
         if level == "city" or level not in _PARENT_LEVEL:
             continue
-        parent_level = doc_regions.get(parent) or known_regions.get(parent) or (pinned.get(parent) or {}).get("level")
+        parent_level = (
+            doc_regions.get(parent) or known_regions.get(parent) or (pinned.get(parent) or {}).get("level")
+        )
         if parent_level is None and level == "district" and str(parent).endswith("00"):
             parent_level = "city"  # an implied city
         if parent_level != _PARENT_LEVEL[level]:
@@ -174,13 +178,17 @@ def _validate(doc: dict[str, Any]) -> list[str]:
             if e.get("category") not in Equipment.Category.values:
                 errors.append(f"{where}.equipment[{j}].category: unknown {e.get('category')!r}")
             if e.get("building") and e["building"] not in numbers:
-                errors.append(f"{where}.equipment[{j}].building: {e['building']!r} is not listed in buildings")
+                errors.append(
+                    f"{where}.equipment[{j}].building: {e['building']!r} is not listed in buildings"
+                )
             if not e.get("building") and not e.get("common_area"):
                 errors.append(f"{where}.equipment[{j}]: needs a building or a common_area")
     return errors
 
 
-def _ensure_region(*, code: str, name: str, level: str, parent: Region | None, report: MasterDataReport) -> Region:
+def _ensure_region(
+    *, code: str, name: str, level: str, parent: Region | None, report: MasterDataReport
+) -> Region:
     path = (parent.path if parent else "") + code + "/"
     region, created = Region.objects.update_or_create(
         code=code, defaults={"name": name, "level": level, "parent": parent, "path": path}
@@ -205,7 +213,11 @@ def _load_regions(rows: list[dict[str, Any]], report: MasterDataReport) -> None:
         else:  # an implied city, named from the pinned table when it knows it
             row = {"code": code, "name": code, "level": "city", "parent": None}
         parent = resolve(row["parent"]) if row.get("parent") else None
-        if existing is not None and existing.name == row["name"] and existing.parent_id == (parent.pk if parent else None):
+        if (
+            existing is not None
+            and existing.name == row["name"]
+            and existing.parent_id == (parent.pk if parent else None)
+        ):
             return existing
         return _ensure_region(code=code, name=row["name"], level=row["level"], parent=parent, report=report)
 
@@ -238,7 +250,11 @@ def _load_staff(rows: list[dict[str, Any]], report: MasterDataReport) -> None:
                 firm=firm,
                 name=s["name"],
                 phone=phone,
-                defaults={"role": s["role"], "certificates": s.get("certificates", ""), "active": s.get("active", True)},
+                defaults={
+                    "role": s["role"],
+                    "certificates": s.get("certificates", ""),
+                    "active": s.get("active", True),
+                },
             )
             staff.compounds.set([compounds[c] for c in s.get("compounds", []) if c in compounds])
             report.count("staff", created)
@@ -295,7 +311,9 @@ def _load_compound(c: dict[str, Any], report: MasterDataReport) -> None:
         report.count("buildings", created)
         for e in b.get("entrances", []):
             Entrance.objects.update_or_create(
-                building=building, number=str(e["number"]), defaults={"name": e.get("name") or f"{e['number']}单元"}
+                building=building,
+                number=str(e["number"]),
+                defaults={"name": e.get("name") or f"{e['number']}单元"},
             )
     for e in c.get("equipment", []):
         building = buildings.get(e.get("building") or "")
@@ -317,7 +335,9 @@ def _load_compound(c: dict[str, Any], report: MasterDataReport) -> None:
                 "installer": e.get("installer", ""),
                 "installed_on": _date(e.get("installed_on")),
                 "warranty_until": _date(e.get("warranty_until")),
-                "maintenance_interval_days": e.get("maintenance_interval_days", 15 if e["category"] == "LIFT" else 90),
+                "maintenance_interval_days": e.get(
+                    "maintenance_interval_days", 15 if e["category"] == "LIFT" else 90
+                ),
                 "next_due_on": _date(e.get("next_due_on")),
             },
         )
@@ -334,7 +354,9 @@ def master_data_load(*, doc: dict[str, Any], actor: User | None = None, source: 
     errors = _validate(doc)
     if errors:
         raise MasterDataInvalid(
-            f"主数据文件有 {len(errors)} 处错误，未导入任何内容。", code="master_data_invalid", extra={"errors": errors}
+            f"主数据文件有 {len(errors)} 处错误，未导入任何内容。",
+            code="master_data_invalid",
+            extra={"errors": errors},
         )
     report = MasterDataReport()
     with transaction.atomic():

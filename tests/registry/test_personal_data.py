@@ -28,11 +28,19 @@ def _every_row_containing(needle: str) -> list[str]:
 def test_no_plain_id_number_anywhere_in_the_database(world: World):
     # given: a bad feed line with an ID (quarantined) and a sign-up on top of the world
     registration_feed_apply(
-        lines=[feed_line(unit_number(PARCEL_A, 5, "0101"), [holder("重复", IDS["dave"])]), "{oops " + IDS["dave"]],
+        lines=[
+            feed_line(unit_number(PARCEL_A, 5, "0101"), [holder("重复", IDS["dave"])]),
+            "{oops " + IDS["dave"],
+        ],
         source="pii",
     )
     owner_signup(
-        username="dave", password=PASSWORD, name=NAMES["dave"], id_number=IDS["dave"], phone=PHONE, ip_address=None
+        username="dave",
+        password=PASSWORD,
+        name=NAMES["dave"],
+        id_number=IDS["dave"],
+        phone=PHONE,
+        ip_address=None,
     )
     # then
     for name, number in IDS.items():
@@ -42,7 +50,11 @@ def test_no_plain_id_number_anywhere_in_the_database(world: World):
 
 @pytest.fixture
 def console_output():
-    handlers = [h for h in logging.getLogger().handlers if any(isinstance(f, MaskIdentifiersFilter) for f in h.filters)]
+    handlers = [
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, MaskIdentifiersFilter) for f in h.filters)
+    ]
     assert handlers, "the console handler must carry MaskIdentifiersFilter"
     stream = io.StringIO()
     old = [h.setStream(stream) for h in handlers]
@@ -62,7 +74,12 @@ def console_output():
 def test_logs_never_hold_plain_identifiers(world: World, console_output):
     # when: every SQL statement is logged, and code logs an identifier by mistake
     owner_signup(
-        username="dave", password=PASSWORD, name=NAMES["dave"], id_number=IDS["dave"], phone=PHONE, ip_address=None
+        username="dave",
+        password=PASSWORD,
+        name=NAMES["dave"],
+        id_number=IDS["dave"],
+        phone=PHONE,
+        ip_address=None,
     )
     logging.getLogger("registry").warning("careless %s %s", IDS["carol"], PHONE)
     # then

@@ -32,6 +32,11 @@ EVENT_TYPES = frozenset(
         "UNIT_RENUMBER",
     }
 )
+# Django's `Choices.values` builds a new list on every call: look-ups on the hot path use these sets.
+_HOLDER_TYPES = frozenset(Owner.HolderType.values)
+_ID_TYPES = frozenset(Owner.IdType.values)
+_USES = frozenset([None, *Unit.Use.values])
+
 # Events that state who holds the unit: their holders are validated as a whole.
 HOLDER_EVENT_TYPES = frozenset({"CREATE", "TRANSFER", "CORRECTION"})
 
@@ -127,9 +132,9 @@ def _holder(raw: dict[str, Any], index: int) -> tuple[Holder, dict[str, Any]]:
     id_type = raw.get("id_type")
     if not name:
         raise FeedRecordError("missing_field", f"holders[{index}].name 缺失")
-    if holder_type not in Owner.HolderType.values:
+    if holder_type not in _HOLDER_TYPES:
         raise FeedRecordError("invalid_holder", f"holders[{index}].holder_type {holder_type!r} 未知")
-    if id_type not in Owner.IdType.values:
+    if id_type not in _ID_TYPES:
         raise FeedRecordError("invalid_holder", f"holders[{index}].id_type {id_type!r} 未知")
     if raw.get("id_number"):
         number = str(raw["id_number"])
@@ -282,7 +287,7 @@ def parse_feed_line(line: str) -> FeedEvent:
     prop = raw.get("property") or {}
     if not isinstance(prop, dict):
         raise FeedRecordError("invalid_field", "property 须为对象")
-    if prop.get("planned_use") not in (None, *Unit.Use.values):
+    if prop.get("planned_use") not in _USES:
         raise FeedRecordError("invalid_field", f"planned_use {prop.get('planned_use')!r} 未知")
     attributes = unit_attributes(prop)
     renumber = _renumber(raw) if event_type == "UNIT_RENUMBER" else None
