@@ -1,7 +1,6 @@
 """CREATE (first registration) at bulk speed: a run of CREATE events becomes a handful of COPY statements."""
 
-import json
-
+import orjson
 from django.utils import timezone
 
 from registry.models import Unit
@@ -12,6 +11,7 @@ from registry.services.registration.store import (
     ensure_buildings,
     ensure_entrances,
     ensure_owners,
+    raw_cursor,
     reserve_ids,
 )
 
@@ -74,7 +74,7 @@ def event_row(e: FeedEvent, unit_id: int | None, now) -> tuple:  # noqa: ANN001 
         e.unit.value if e.unit else "",
         e.occurred_at,
         now,
-        json.dumps(e.payload, ensure_ascii=False),
+        orjson.dumps(e.payload).decode(),
     )
 
 
@@ -109,7 +109,9 @@ def apply_creates(events: list[FeedEvent], placement: Placement) -> list[tuple[F
     """Insert units, number versions, owners, ownerships and event rows of CREATE events; returns the refused."""
     refused: list[tuple[FeedEvent, FeedRecordError]] = []
     numbers = [e.unit.value for e in events if e.unit]
-    taken = set(Unit.objects.filter(unit_number__in=numbers).values_list("unit_number", flat=True))
+    with raw_cursor() as cur:
+        cur.execute("SELECT unit_number FROM registry_unit WHERE unit_number = ANY(%s)", [numbers])
+        taken = {r[0] for r in cur.fetchall()}
     fresh: list[FeedEvent] = []
     for e in events:
         assert e.unit is not None

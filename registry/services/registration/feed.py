@@ -18,11 +18,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config.logging import mask_text
-from registry.models import QuarantinedRecord, RegistrationEvent, SyncCursor, SyncRun
+from registry.models import QuarantinedRecord, SyncCursor, SyncRun
 from registry.services.registration.creates import apply_creates
 from registry.services.registration.events import apply_one
 from registry.services.registration.parsing import FeedEvent, FeedRecordError, masked_line, parse_feed_line
-from registry.services.registration.store import Placement
+from registry.services.registration.store import Placement, raw_cursor
 
 FEED_LOCK_KEY = 0x6E5A_0001  # pg_advisory_xact_lock key of the registration feed
 
@@ -81,13 +81,24 @@ def _quarantine(source: str, items: list[tuple[int | None, str, FeedRecordError]
                 reason=mask_text(err.reason)[:500],
             )
         )
+    open_records = QuarantinedRecord.objects.filter(status=QuarantinedRecord.Status.OPEN)
     known = set(
-        QuarantinedRecord.objects.filter(
-            status=QuarantinedRecord.Status.OPEN, event_id__in=[r.event_id for r in rows if r.event_id]
-        ).values_list("event_id", "code")
+        open_records.filter(event_id__in=[r.event_id for r in rows if r.event_id]).values_list(
+            "event_id", "code"
+        )
+    )
+    # Lines without an event id (malformed JSON) are known by their place in the source.
+    known_lines = set(
+        open_records.filter(
+            source=source, event_id="", line_no__in=[r.line_no for r in rows if not r.event_id]
+        ).values_list("line_no", "raw")
     )
     QuarantinedRecord.objects.bulk_create(
-        [r for r in rows if not r.event_id or (r.event_id, r.code) not in known]
+        [
+            r
+            for r in rows
+            if ((r.event_id, r.code) not in known if r.event_id else (r.line_no, r.raw) not in known_lines)
+        ]
     )
 
 
@@ -105,7 +116,9 @@ def _apply_batch(
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK_KEY])
         cursor, _ = SyncCursor.objects.select_for_update().get_or_create(source=source)
         ids = [e.event_id for _, _, e in batch.events]
-        seen = set(RegistrationEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
+        with raw_cursor() as raw_cur:  # server-side binding: 1,000s of ids without client-side quoting
+            raw_cur.execute("SELECT event_id FROM registry_registrationevent WHERE event_id = ANY(%s)", [ids])
+            seen = {r[0] for r in raw_cur.fetchall()}
         bad = list(batch.bad)
         raw_of: dict[object, tuple[int | None, str]] = {}
         creates: list[FeedEvent] = []

@@ -8,6 +8,8 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 from config.logging import mask_text
 from registry.identifiers import (
     IdentifierError,
@@ -241,8 +243,8 @@ def _renumber(raw: dict[str, Any]) -> tuple[list[UnitNumber], list[UnitNumber]]:
 def parse_feed_line(line: str) -> FeedEvent:
     """Validate one JSON line of the feed (registry.md); raises FeedRecordError with a code and a reason."""
     try:
-        raw = json.loads(line)
-    except json.JSONDecodeError as e:
+        raw = orjson.loads(line)
+    except orjson.JSONDecodeError as e:
         raise FeedRecordError("malformed_json", f"JSON 解析失败：{e.msg}（第 {e.pos} 个字符）") from e
     if not isinstance(raw, dict):
         raise FeedRecordError("malformed_json", "每行须为一个 JSON 对象")

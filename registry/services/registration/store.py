@@ -105,7 +105,7 @@ def ensure_owners(holders: Iterable[Holder]) -> dict[tuple[str, str], int]:
             "CREATE TEMP TABLE IF NOT EXISTS gongzhi_owner_in "
             "(holder_type text, name text, id_type text, id_hmac text, id_masked text) ON COMMIT DELETE ROWS"
         )
-        cur.execute("TRUNCATE gongzhi_owner_in")
+        cur.execute("DELETE FROM gongzhi_owner_in")  # emptied at commit too; several calls may share a batch
         with cur.copy("COPY gongzhi_owner_in FROM STDIN") as copy:
             for h in wanted.values():
                 copy.write_row((h.holder_type, h.name, h.id_type, h.id_hmac, h.id_masked))

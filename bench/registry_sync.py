@@ -1,0 +1,153 @@
+"""Benchmark: a city-scale first load of the registration feed, against a raw COPY of the same lines.
+
+    .venv/bin/python bench/registry_sync.py                 # 200,000 units (quick)
+    .venv/bin/python bench/registry_sync.py --units 2430000 # the whole of Qingdao
+
+It starts its own PostgreSQL and Redis (scripts/services.py, ports 55462/56409) unless DATABASE_URL is set,
+creates a fresh database, generates the demo district (registry/demo.py), loads the master data, then in the
+same run:
+  1. baseline — `COPY scratch (line jsonb) FROM STDIN` of every feed line (PostgreSQL parses the JSON, no
+     indexes): the fastest the server can take these rows;
+  2. the real path — `manage.py sync_registration --file feed.jsonl` in a child process (validation, keyed
+     hashes, placement, owners, ownerships, history, quarantine, cursor), its peak RSS read from the kernel.
+It prints events/s of both, their ratio, and the child's peak RSS.
+"""
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _services() -> str:
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"]
+    run_dir = ROOT / ".run" / "bench"
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "services.py"),
+            "start",
+            "--dir",
+            str(run_dir),
+            "--pg-port",
+            "55462",
+            "--redis-port",
+            "56409",
+            "--database",
+            "postgres",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    env = dict(line.split("=", 1) for line in out.strip().splitlines() if "=" in line)
+    os.environ["REDIS_URL"] = env["REDIS_URL"]
+    return env["DATABASE_URL"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--units", type=int, default=200_000)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="keep generated files here (default: temp)"
+    )
+    args = parser.parse_args()
+
+    import psycopg
+
+    server_url = _services()
+    base = server_url.rsplit("/", 1)[0]
+    db_url = f"{base}/gongzhi_bench"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS gongzhi_bench")
+        admin.execute("CREATE DATABASE gongzhi_bench")
+    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    os.environ.update(DATABASE_URL=db_url, DJANGO_SETTINGS_MODULE="config.settings.local")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from registry.demo import generate_demo
+    from registry.services.places import master_data_load
+
+    call_command("migrate", verbosity=0)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="gongzhi-bench-"))
+    t = time.monotonic()
+    counts = generate_demo(out_dir=workdir, units=args.units)
+    print(
+        f"generated {counts.units:,} units, {counts.compounds:,} compounds in {time.monotonic() - t:.1f}s → {workdir}"
+    )
+    import json
+
+    t = time.monotonic()
+    report = master_data_load(
+        doc=json.loads((workdir / "master.json").read_text(encoding="utf-8")), source="bench"
+    )
+    print(f"master data in {time.monotonic() - t:.1f}s: {report.summary()}")
+    feed = workdir / "feed.jsonl"
+    events = sum(1 for _ in feed.open("rb"))
+
+    # 1. baseline: raw COPY of the same lines into a scratch table
+    with psycopg.connect(db_url) as conn, conn.cursor() as cur:
+        cur.execute("CREATE UNLOGGED TABLE bench_scratch (line jsonb)")
+        t = time.monotonic()
+        with feed.open(encoding="utf-8") as f, cur.copy("COPY bench_scratch (line) FROM STDIN") as copy:
+            for line in f:
+                copy.write_row((line.rstrip("\n"),))
+        conn.commit()
+        copy_seconds = time.monotonic() - t
+        cur.execute("DROP TABLE bench_scratch")
+        conn.commit()
+
+    # 2. the real path, in a child process so that its peak RSS is its own
+    t = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "sync_registration",
+            "--file",
+            str(feed),
+            "--batch-size",
+            str(args.batch_size),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    sync_seconds = time.monotonic() - t
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if done.returncode != 0:
+        print(done.stdout[-2000:], done.stderr[-4000:])
+        sys.exit("sync failed")
+    summary = [line for line in done.stdout.splitlines() if line.startswith(("applied", "  quarantined"))]
+
+    copy_rate, sync_rate = events / copy_seconds, events / sync_seconds
+    print()
+    print(f"events                      {events:>12,}")
+    print(f"raw COPY (jsonb scratch)    {copy_seconds:>10.1f} s  {copy_rate:>10,.0f} events/s")
+    print(f"sync_registration           {sync_seconds:>10.1f} s  {sync_rate:>10,.0f} events/s")
+    print(f"ratio sync / COPY           {sync_rate / copy_rate:>12.1%}")
+    print(f"peak RSS of the sync        {peak_rss_mb:>10.0f} MB")
+    print(f"full city (2.43 M) at this rate ≈ {2_430_000 / sync_rate / 60:.1f} min")
+    for line in summary:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
