@@ -210,7 +210,7 @@ def test_five_percent_bad_lines_of_every_kind_are_quarantined_and_the_rest_appli
     }
     lines = list(good)
     rnd = random.Random(3)
-    for code, make in bad_kinds.items():
+    for make in bad_kinds.values():
         for i in range(10):
             lines.insert(rnd.randrange(len(lines)), make(i))
     # when
