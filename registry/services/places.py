@@ -260,16 +260,6 @@ def _load_staff(rows: list[dict[str, Any]], report: MasterDataReport) -> None:
             report.count("staff", created)
 
 
-def building_ensure(
-    *, compound: Compound, number: str, name: str = "", floors: int | None = None
-) -> tuple[Building, bool]:
-    """Create or update the building `number` of a compound (named "N号楼" unless given); True when created."""
-    defaults: dict[str, Any] = {"name": name or f"{int(number)}号楼"}
-    if floors is not None:
-        defaults["floors"] = floors
-    return Building.objects.update_or_create(compound=compound, number=number, defaults=defaults)
-
-
 def _load_compound(c: dict[str, Any], report: MasterDataReport) -> None:
     firms = {}
     for role in ("developer", "property_firm"):
@@ -302,46 +292,79 @@ def _load_compound(c: dict[str, Any], report: MasterDataReport) -> None:
             },
         )
         report.count("contracts", created)
-    buildings: dict[str, Building] = {}
-    for b in c.get("buildings", []):
-        building, created = building_ensure(
-            compound=compound, number=b["number"], name=b.get("name", ""), floors=b.get("floors")
+    # Buildings, entrances and equipment: one INSERT … ON CONFLICT DO UPDATE per kind and compound.
+    known = set(Building.objects.filter(compound=compound).values_list("number", flat=True))
+    rows = [
+        Building(
+            compound=compound,
+            number=b["number"],
+            name=b.get("name") or f"{int(b['number'])}号楼",
+            floors=b.get("floors"),
         )
-        buildings[b["number"]] = building
-        report.count("buildings", created)
-        for e in b.get("entrances", []):
-            Entrance.objects.update_or_create(
-                building=building,
-                number=str(e["number"]),
-                defaults={"name": e.get("name") or f"{e['number']}单元"},
-            )
+        for b in c.get("buildings", [])
+    ]
+    Building.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["compound", "number"], update_fields=["name", "floors"]
+    )
+    buildings = {b.number: b for b in rows}
+    for b in rows:
+        report.count("buildings", b.number not in known)
+    entrance_rows = [
+        Entrance(
+            building=buildings[b["number"]],
+            number=str(e["number"]),
+            name=e.get("name") or f"{e['number']}单元",
+        )
+        for b in c.get("buildings", [])
+        for e in b.get("entrances", [])
+    ]
+    Entrance.objects.bulk_create(
+        entrance_rows, update_conflicts=True, unique_fields=["building", "number"], update_fields=["name"]
+    )
+    entrances = {(e.building.number, e.number): e for e in entrance_rows}
+    known = set(Equipment.objects.filter(compound=compound).values_list("category", "sequence"))
+    items = []
     for e in c.get("equipment", []):
         building = buildings.get(e.get("building") or "")
-        entrance = (
-            Entrance.objects.filter(building=building, number=str(e["entrance"])).first()
-            if building is not None and e.get("entrance")
-            else None
-        )
-        _, created = Equipment.objects.update_or_create(
-            compound=compound,
-            category=e["category"],
-            sequence=e["sequence"],
-            defaults={
-                "code": equipment_code(compound=compound, category=e["category"], sequence=e["sequence"]),
-                "name": e.get("name") or Equipment.Category(e["category"]).label,
-                "building": building,
-                "entrance": entrance,
-                "common_area": e.get("common_area", ""),
-                "installer": e.get("installer", ""),
-                "installed_on": _date(e.get("installed_on")),
-                "warranty_until": _date(e.get("warranty_until")),
-                "maintenance_interval_days": e.get(
+        items.append(
+            Equipment(
+                compound=compound,
+                category=e["category"],
+                sequence=e["sequence"],
+                code=equipment_code(compound=compound, category=e["category"], sequence=e["sequence"]),
+                name=e.get("name") or Equipment.Category(e["category"]).label,
+                building=building,
+                entrance=entrances.get((building.number, str(e["entrance"])))
+                if building and e.get("entrance")
+                else None,
+                common_area=e.get("common_area", ""),
+                installer=e.get("installer", ""),
+                installed_on=_date(e.get("installed_on")),
+                warranty_until=_date(e.get("warranty_until")),
+                maintenance_interval_days=e.get(
                     "maintenance_interval_days", 15 if e["category"] == "LIFT" else 90
                 ),
-                "next_due_on": _date(e.get("next_due_on")),
-            },
+                next_due_on=_date(e.get("next_due_on")),
+            )
         )
-        report.count("equipment", created)
+        report.count("equipment", (e["category"], e["sequence"]) not in known)
+    Equipment.objects.bulk_create(
+        items,
+        update_conflicts=True,
+        unique_fields=["compound", "category", "sequence"],
+        update_fields=[
+            "code",
+            "name",
+            "building",
+            "entrance",
+            "common_area",
+            "installer",
+            "installed_on",
+            "warranty_until",
+            "maintenance_interval_days",
+            "next_due_on",
+        ],
+    )
 
 
 def equipment_code(*, compound: Compound, category: str, sequence: int) -> str:
