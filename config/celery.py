@@ -1,6 +1,7 @@
 """The Celery application; the beat schedule lives here, in code."""
 
 import os
+from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
@@ -12,8 +13,26 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    "voting.advance_assemblies": {
+        "task": "voting.advance_assemblies",
+        "schedule": 60.0,
+    },
     "registry.purge_signup_attempts": {
         "task": "registry.purge_signup_attempts",
         "schedule": crontab(minute=17, hour=3),
     },
 }
+
+
+@app.on_after_configure.connect
+def _schedule_from_settings(sender: Celery, **kwargs: Any) -> None:
+    """Entries whose period is a setting: added once Django's settings are loaded, not at import."""
+    from django.conf import settings
+
+    interval = settings.REGISTRATION_SYNC_INTERVAL_SECONDS
+    sender.conf.beat_schedule["registry.sync_registration_feed"] = {
+        "task": "registry.sync_registration_feed",
+        "schedule": float(interval),
+        # a run queued behind a busy worker is superseded by the next tick rather than piling up
+        "options": {"expires": interval},
+    }

@@ -175,7 +175,24 @@ VOTING_MAX_WINDOW_DAYS = env.int("VOTING_MAX_WINDOW_DAYS", default=60)
 
 REGISTRATION_FEED_URL = env("REGISTRATION_FEED_URL", default="")
 REGISTRATION_FEED_DIR = env("REGISTRATION_FEED_DIR", default="")
+# The HTTP feed: page size, per-request timeout, attempts per page with exponential back-off (base doubled
+# per attempt, jittered, capped), and the Celery task's own retries once a page stays unavailable.
+REGISTRATION_FEED_PAGE_SIZE = env.int("REGISTRATION_FEED_PAGE_SIZE", default=500)
+REGISTRATION_FEED_TIMEOUT_SECONDS = env.float("REGISTRATION_FEED_TIMEOUT_SECONDS", default=30.0)
+REGISTRATION_FEED_RETRY_ATTEMPTS = env.int("REGISTRATION_FEED_RETRY_ATTEMPTS", default=5)
+REGISTRATION_FEED_RETRY_BASE_DELAY_SECONDS = env.float(
+    "REGISTRATION_FEED_RETRY_BASE_DELAY_SECONDS", default=1.0
+)
+REGISTRATION_FEED_RETRY_MAX_DELAY_SECONDS = env.float(
+    "REGISTRATION_FEED_RETRY_MAX_DELAY_SECONDS", default=30.0
+)
+REGISTRATION_SYNC_INTERVAL_SECONDS = env.int("REGISTRATION_SYNC_INTERVAL_SECONDS", default=60)
+REGISTRATION_SYNC_TASK_MAX_RETRIES = env.int("REGISTRATION_SYNC_TASK_MAX_RETRIES", default=3)
+REGISTRATION_SYNC_TASK_RETRY_DELAY_SECONDS = env.float(
+    "REGISTRATION_SYNC_TASK_RETRY_DELAY_SECONDS", default=20.0
+)
 
+SMS_BACKEND = env("SMS_BACKEND", default="voting.services.notifications.ConsoleSmsBackend")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@gongzhi.invalid")
 

@@ -1,0 +1,249 @@
+"""The lifecycle of an assembly: draft → announced → open → closed → tallied → published (or cancelled)."""
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.errors import ApplicationError, Forbidden, WrongState
+from registry.models import Compound, User
+from voting.models import Assembly, Candidate, Motion
+from voting.permissions import can_run_assembly
+from voting.services.audit import audit_append
+from voting.services.roll import roll_freeze
+
+S = Assembly.Status
+
+
+@dataclass(frozen=True)
+class MotionSpec:
+    title: str
+    category: int
+    seats: int | None = None
+    candidates: tuple[str, ...] = ()
+
+
+def _check_runner(actor: User, compound: Compound) -> None:
+    if not can_run_assembly(user=actor, compound=compound):
+        raise Forbidden(_("只有小区所在辖区的街道办事处工作人员可以组织业主大会。"), code="forbidden")
+
+
+def _locked(assembly: Assembly) -> Assembly:
+    return Assembly.objects.select_for_update().select_related("compound__community").get(pk=assembly.pk)
+
+
+def _policy(assembly: Assembly) -> dict[str, Any]:
+    return {
+        "revote": assembly.revote,
+        "deemed_consent": assembly.deemed_consent,
+        "parking_in_area": assembly.parking_in_area,
+        "proxy_cap": assembly.proxy_cap,
+        "firm_staff_may_proxy": assembly.firm_staff_may_proxy,
+    }
+
+
+def assembly_create(
+    *,
+    actor: User,
+    compound: Compound,
+    title: str,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    motions: list[MotionSpec],
+    kind: str = Assembly.Kind.REGULAR,
+    policy: dict[str, Any] | None = None,
+) -> Assembly:
+    """Create a draft with its motions (in the order given); writes the assembly, motions and a log entry."""
+    _check_runner(actor, compound)
+    if not motions:
+        raise ApplicationError(_("至少需要一项表决事项。"), code="no_motions")
+    for m in motions:
+        if not 1 <= m.category <= 9:
+            raise ApplicationError(_("事项类别须为民法典第二百七十八条第一至九项。"), code="invalid_category")
+        if m.seats is not None and (m.seats < 1 or len(m.candidates) < m.seats):
+            raise ApplicationError(_("候选人数不得少于应选人数。"), code="too_few_candidates")
+    if closes_at <= opens_at:
+        raise ApplicationError(_("投票截止时间须晚于开始时间。"), code="invalid_window")
+    policy = policy or {}
+    unknown = set(policy) - {
+        "revote",
+        "deemed_consent",
+        "parking_in_area",
+        "proxy_cap",
+        "firm_staff_may_proxy",
+    }
+    if unknown:
+        raise ApplicationError(
+            _("未知的表决规则：%(keys)s") % {"keys": ", ".join(sorted(unknown))}, code="invalid_policy"
+        )
+    with transaction.atomic():
+        assembly = Assembly.objects.create(
+            compound=compound,
+            title=title,
+            kind=kind,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            created_by=actor,
+            receipt_secret=secrets.token_hex(32),
+            **policy,
+        )
+        for position, m in enumerate(motions, start=1):
+            motion = Motion.objects.create(
+                assembly=assembly,
+                position=position,
+                title=m.title,
+                category=m.category,
+                kind=Motion.Kind.ELECTION if m.seats else Motion.Kind.MATTER,
+                seats=m.seats,
+            )
+            Candidate.objects.bulk_create(
+                Candidate(motion=motion, position=i, name=name)
+                for i, name in enumerate(m.candidates, start=1)
+            )
+        audit_append(
+            assembly=assembly,
+            actor=actor,
+            action="assembly.create",
+            data={"title": title, "motions": len(motions), "policy": _policy(assembly)},
+        )
+    return assembly
+
+
+def assembly_announce(*, actor: User, assembly: Assembly, now: dt.datetime | None = None) -> Assembly:
+    """Publish the notice: check the city's notice and window limits, freeze the roll, log and notify."""
+    _check_runner(actor, assembly.compound)
+    now = now or timezone.now()
+    with transaction.atomic():
+        a = _locked(assembly)
+        if a.status != S.DRAFT:
+            raise WrongState(_("只有草稿状态的会议可以公告。"), code="wrong_state")
+        if a.opens_at - now < dt.timedelta(days=settings.VOTING_MIN_NOTICE_DAYS):
+            raise ApplicationError(
+                _("公告须在投票开始前至少 %(days)s 天发布。") % {"days": settings.VOTING_MIN_NOTICE_DAYS},
+                code="notice_too_short",
+            )
+        window = a.closes_at - a.opens_at
+        if window < dt.timedelta(days=settings.VOTING_MIN_WINDOW_DAYS):
+            raise ApplicationError(
+                _("投票期不得少于 %(days)s 天。") % {"days": settings.VOTING_MIN_WINDOW_DAYS},
+                code="window_too_short",
+            )
+        if window > dt.timedelta(days=settings.VOTING_MAX_WINDOW_DAYS):
+            raise ApplicationError(
+                _("投票期不得超过 %(days)s 天。") % {"days": settings.VOTING_MAX_WINDOW_DAYS},
+                code="window_too_long",
+            )
+        roll = roll_freeze(assembly=a)
+        a.status, a.announced_at = S.ANNOUNCED, now
+        a.roll_fingerprint, a.area_total, a.heads_total, a.parts_total = (
+            roll.fingerprint,
+            roll.area_total,
+            roll.heads_total,
+            roll.parts,
+        )
+        a.save(
+            update_fields=[
+                "status",
+                "announced_at",
+                "roll_fingerprint",
+                "area_total",
+                "heads_total",
+                "parts_total",
+            ]
+        )
+        audit_append(
+            assembly=a,
+            actor=actor,
+            action="roll.freeze",
+            data={
+                "fingerprint": roll.fingerprint,
+                "area_total": str(roll.area_total),
+                "heads_total": roll.heads_total,
+                "parts": roll.parts,
+            },
+        )
+        audit_append(assembly=a, actor=actor, action="assembly.announce", data={"policy": _policy(a)})
+        _notify_on_commit(a, "announced")
+    return a
+
+
+def assembly_open(*, actor: User | None, assembly: Assembly, now: dt.datetime | None = None) -> Assembly:
+    """Open voting once `opens_at` has come (idempotent; 409 before its time or in another state)."""
+    if actor is not None:
+        _check_runner(actor, assembly.compound)
+    now = now or timezone.now()
+    with transaction.atomic():
+        a = _locked(assembly)
+        if a.status == S.OPEN:
+            return a
+        if a.status != S.ANNOUNCED:
+            raise WrongState(_("会议当前状态不能开始投票。"), code="wrong_state")
+        if now < a.opens_at:
+            raise WrongState(_("尚未到投票开始时间。"), code="too_early")
+        a.status, a.opened_at = S.OPEN, now
+        a.save(update_fields=["status", "opened_at"])
+        audit_append(assembly=a, actor=actor, action="assembly.open")
+        _notify_on_commit(a, "opened")
+    return a
+
+
+def assembly_close(*, actor: User | None, assembly: Assembly, now: dt.datetime | None = None) -> Assembly:
+    """Close voting once `closes_at` has come (idempotent) and queue the tally after commit."""
+    if actor is not None:
+        _check_runner(actor, assembly.compound)
+    now = now or timezone.now()
+    with transaction.atomic():
+        a = _locked(assembly)  # waits for ballots in flight (they hold a share lock on the row)
+        if a.status in (S.CLOSED, S.TALLIED, S.PUBLISHED):
+            return a
+        if a.status != S.OPEN:
+            raise WrongState(_("会议当前状态不能截止投票。"), code="wrong_state")
+        if now < a.closes_at:
+            raise WrongState(_("尚未到投票截止时间。"), code="too_early")
+        a.status, a.closed_at = S.CLOSED, now
+        a.save(update_fields=["status", "closed_at"])
+        audit_append(assembly=a, actor=actor, action="assembly.close")
+        from voting.tasks import tally_assembly
+
+        transaction.on_commit(lambda: tally_assembly.delay(assembly_id=a.pk))
+    return a
+
+
+def assembly_cancel(*, actor: User, assembly: Assembly, reason: str) -> Assembly:
+    """Cancel before voting opens; writes the state and a log entry."""
+    _check_runner(actor, assembly.compound)
+    with transaction.atomic():
+        a = _locked(assembly)
+        if a.status not in (S.DRAFT, S.ANNOUNCED):
+            raise WrongState(_("投票开始后不能取消会议。"), code="wrong_state")
+        a.status, a.cancelled_at = S.CANCELLED, timezone.now()
+        a.save(update_fields=["status", "cancelled_at"])
+        audit_append(assembly=a, actor=actor, action="assembly.cancel", data={"reason": reason[:500]})
+    return a
+
+
+def assembly_publish(*, actor: User, assembly: Assembly) -> Assembly:
+    """Publish the tallied result; the certificate becomes public to the compound's owners."""
+    _check_runner(actor, assembly.compound)
+    with transaction.atomic():
+        a = _locked(assembly)
+        if a.status == S.PUBLISHED:
+            return a
+        if a.status != S.TALLIED:
+            raise WrongState(_("计票完成后才能公布结果。"), code="wrong_state")
+        a.status, a.published_at = S.PUBLISHED, timezone.now()
+        a.save(update_fields=["status", "published_at"])
+        audit_append(assembly=a, actor=actor, action="assembly.publish")
+        _notify_on_commit(a, "published")
+    return a
+
+
+def _notify_on_commit(assembly: Assembly, kind: str) -> None:
+    from voting.tasks import notify_owners
+
+    transaction.on_commit(lambda: notify_owners.delay(assembly_id=assembly.pk, kind=kind))

@@ -1,0 +1,89 @@
+"""Messages to owners at announcement, opening, a day before closing and publication: in-app rows, e-mail
+through Django's mail backend, and SMS through the backend named by settings.SMS_BACKEND."""
+
+import datetime as dt
+from importlib import import_module
+from typing import Protocol
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry.models import User
+from voting.models import Assembly, Notification, VotingSubject
+
+
+class SmsBackend(Protocol):
+    def send(self, *, phone: str, text: str) -> None: ...
+
+
+class ConsoleSmsBackend:
+    """Development SMS backend: keeps messages in memory (tests) and sends nothing."""
+
+    outbox: list[tuple[str, str]] = []
+
+    def send(self, *, phone: str, text: str) -> None:
+        ConsoleSmsBackend.outbox.append((phone, text))
+
+
+def sms_backend() -> SmsBackend:
+    module, _sep, name = settings.SMS_BACKEND.rpartition(".")
+    return getattr(import_module(module), name)()
+
+
+_TEXT = {
+    Notification.Kind.ANNOUNCED: (
+        _("业主大会会议公告：%(title)s"),
+        _("投票时间 %(opens)s 至 %(closes)s。请登录共治平台查看议题。"),
+    ),
+    Notification.Kind.OPENED: (_("投票已开始：%(title)s"), _("投票截止时间 %(closes)s。")),
+    Notification.Kind.CLOSING: (
+        _("投票即将截止：%(title)s"),
+        _("投票将于 %(closes)s 截止，尚未投票的业主请及时投票。"),
+    ),
+    Notification.Kind.PUBLISHED: (_("表决结果已公布：%(title)s"), _("请登录共治平台查看表决结果公告。")),
+}
+
+
+def _recipients(assembly: Assembly) -> list[User]:
+    voters = VotingSubject.objects.filter(assembly=assembly, voter__user__isnull=False).values("voter__user")
+    return list(User.objects.filter(pk__in=voters, is_active=True).select_related("owner"))
+
+
+def assembly_notify(*, assembly: Assembly, kind: str) -> int:
+    """Notify every owner with an account on the roll, once per kind; returns how many were notified."""
+    subject_t, body_t = _TEXT[kind]
+    local = timezone.localtime
+    values = {
+        "title": assembly.title,
+        "opens": f"{local(assembly.opens_at):%Y-%m-%d %H:%M}",
+        "closes": f"{local(assembly.closes_at):%Y-%m-%d %H:%M}",
+    }
+    title, body = subject_t % values, body_t % values
+    sent = 0
+    sms = sms_backend()
+    for user in _recipients(assembly):
+        try:
+            with transaction.atomic():
+                Notification.objects.create(assembly=assembly, user=user, kind=kind, title=title, body=body)
+        except IntegrityError:
+            continue  # already notified of this step
+        sent += 1
+        if user.email:
+            send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
+        phone = getattr(getattr(user, "owner", None), "phone", "")
+        if phone:
+            sms.send(phone=phone, text=f"{title} {body}")
+    return sent
+
+
+def assemblies_closing_soon(*, now: dt.datetime | None = None) -> list[Assembly]:
+    """Open assemblies that close within the next 24 hours."""
+    now = now or timezone.now()
+    return list(
+        Assembly.objects.filter(
+            status=Assembly.Status.OPEN, closes_at__gt=now, closes_at__lte=now + dt.timedelta(days=1)
+        )
+    )

@@ -1,0 +1,129 @@
+"""Freezing the roll at announcement (SPC arts. 8 and 9).
+
+- Electorate: every exclusive part of the compound on the registry at the record date (parking spaces only
+  when the assembly's `parking_in_area` policy says so), not only owners with an account.
+- Area of a part: registered, else surveyed, else contract area; the source is kept.
+- Subjects: all parts the developer still holds or sold but has not delivered → one subject; parts held by
+  the same holder (or the same set of co-holders) → one subject, areas summed; a co-owned part → one
+  subject cast by its designated co-owner (default: the certificate holder).
+- A SHA-256 fingerprint over parts, areas, area sources, grouping and policy is published with the notice.
+"""
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from registry.models import Ownership, Unit
+from registry.services.ownership import unit_voter
+from voting.models import Assembly, RollPart, VotingSubject
+
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class _Subject:
+    key: str
+    kind: str
+    voter_id: int | None
+    parts: list[RollPart] = field(default_factory=list)
+
+    @property
+    def area(self) -> Decimal:
+        return sum((p.area for p in self.parts), ZERO)
+
+
+@dataclass(frozen=True)
+class RollSummary:
+    fingerprint: str
+    area_total: Decimal
+    heads_total: int
+    parts: int
+
+
+def _area(unit: Unit) -> tuple[Decimal, str]:
+    for value, source in (
+        (unit.registered_area, RollPart.AreaSource.REGISTERED),
+        (unit.surveyed_area, RollPart.AreaSource.SURVEYED),
+        (unit.contract_area, RollPart.AreaSource.CONTRACT),
+    ):
+        if value is not None:
+            return value, source
+    return ZERO, RollPart.AreaSource.NONE
+
+
+def roll_freeze(*, assembly: Assembly) -> RollSummary:
+    """Write the subjects and parts of the roll and return its totals and fingerprint (caller's transaction)."""
+    units = Unit.objects.filter(compound=assembly.compound).select_related("building").order_by("unit_number")
+    if not assembly.parking_in_area:
+        units = units.exclude(planned_use=Unit.Use.PARKING)
+    units = list(units)
+    current: dict[int, list[Ownership]] = defaultdict(list)
+    for o in (
+        Ownership.objects.filter(unit__in=[u.pk for u in units], valid_to__isnull=True)
+        .select_related("owner")
+        .order_by("unit_id", "-certificate_holder", "pk")
+    ):
+        current[o.unit_id].append(o)
+
+    subjects: dict[str, _Subject] = {}
+    for unit in units:
+        holders = current.get(unit.pk, [])
+        if unit.developer_held or not unit.delivered:
+            key, kind = "developer", VotingSubject.Kind.DEVELOPER
+            voter = holders[0].owner if unit.developer_held and holders else None
+        elif not holders:
+            key, kind, voter = f"unit:{unit.pk}", VotingSubject.Kind.NO_HOLDER, None
+        elif len(holders) == 1:
+            key, kind, voter = f"owner:{holders[0].owner_id}", VotingSubject.Kind.OWNER, holders[0].owner
+        else:
+            ids = "+".join(str(i) for i in sorted(o.owner_id for o in holders))
+            key, kind, voter = (
+                f"owners:{ids}",
+                VotingSubject.Kind.CO_OWNED,
+                unit_voter(unit=unit, current=holders),
+            )
+        subject = subjects.setdefault(key, _Subject(key=key, kind=kind, voter_id=voter.pk if voter else None))
+        if subject.voter_id is None and voter is not None:
+            subject.voter_id = voter.pk
+        area, source = _area(unit)
+        subject.parts.append(
+            RollPart(
+                assembly=assembly,
+                unit=unit,
+                unit_number=unit.unit_number,
+                building=unit.building.name if unit.building else "",
+                room=unit.room,
+                planned_use=unit.planned_use,
+                area=area,
+                area_source=source,
+            )
+        )
+
+    rows = VotingSubject.objects.bulk_create(
+        [
+            VotingSubject(assembly=assembly, key=s.key, kind=s.kind, voter_id=s.voter_id, area=s.area)
+            for s in subjects.values()
+        ]
+    )
+    parts: list[RollPart] = []
+    for row, s in zip(rows, subjects.values(), strict=True):
+        for p in s.parts:
+            p.subject = row
+            parts.append(p)
+    RollPart.objects.bulk_create(parts, batch_size=2000)
+
+    digest = hashlib.sha256()
+    digest.update(
+        f"assembly={assembly.pk};compound={assembly.compound.code};parking_in_area={assembly.parking_in_area}\n".encode()
+    )
+    for p in sorted(parts, key=lambda p: p.unit_number):
+        digest.update(f"{p.unit_number}|{p.area}|{p.area_source}|{p.subject.key}\n".encode())
+    area_total = sum((s.area for s in subjects.values()), ZERO)
+    digest.update(f"area_total={area_total};heads_total={len(subjects)};parts={len(parts)}\n".encode())
+    return RollSummary(
+        fingerprint=f"sha256:{digest.hexdigest()}",
+        area_total=area_total,
+        heads_total=len(subjects),
+        parts=len(parts),
+    )
