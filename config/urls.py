@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("registry.api_urls")),
+    path("api/v1/", include("voting.api_urls")),
+    path("voting/", include("voting.urls")),
     path("", include("registry.urls")),
 ]
 
