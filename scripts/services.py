@@ -98,7 +98,7 @@ def start_postgres(run_dir: Path, port: int, database: str) -> str:
             log(f"initdb {data} ({time.monotonic() - t:.1f} s)")
         opts = (
             f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB"
+            "-c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB"
         )
         t = time.monotonic()
         subprocess.run(
