@@ -9,10 +9,11 @@ One layer for every interface (API, pages, admin):
 Not visible is a 404; visible but not allowed is a 403 (STYLE.md, rule 6).
 """
 
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import StrIndex
 from guardian.shortcuts import get_objects_for_user
 
-from registry.models import Compound, User
+from registry.models import Compound, Parcel, QuarantinedRecord, User
 
 ROLE_OWNER = "owner"
 ROLE_OFFICIAL = "official"
@@ -140,3 +141,60 @@ def can_manage_equipment(*, user: User, compound: Compound) -> bool:
         return True
     staff = getattr(user, "firm_staff", None)
     return staff is not None and staff.active and compound.property_firm_id == staff.firm_id
+
+
+# ---------------------------------------------------------------------------- the feed's quarantine
+
+CHANGE_QUARANTINE = "registry.change_quarantinedrecord"
+
+# Sources of the real register feed (`file:<name>` from the command or the drop directory, `http:<base>` from
+# the endpoint): their runs cover the whole city, so any official may watch them; demo, bench and test runs
+# stay superuser-only.
+FEED_SOURCE_PREFIXES = ("file:", "http:", "https:")
+
+
+def _parcels_in_scope(user: User) -> QuerySet[Parcel]:
+    return Parcel.objects.filter(compound__in=Compound.objects.filter(compound_scope(user)).values("pk"))
+
+
+def quarantine_scope(user: User) -> Q:
+    """A filter over QuarantinedRecord: officials see refused lines naming a parcel of a compound they see
+    (unit numbers start with the parcel code); superusers see all; everyone else nothing."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    if getattr(user, "official", None) is None:
+        return Q(pk__in=[])
+    parcels = _parcels_in_scope(user).annotate(at=StrIndex(OuterRef("raw"), F("code"))).filter(at__gt=0)
+    return Q(Exists(parcels))
+
+
+def can_reapply_quarantined(*, user: User, record: QuarantinedRecord, raw: str | None = None) -> bool:
+    """Superusers, and officials (with `registry.change_quarantinedrecord`) over the line's parcel; a corrected
+    line (`raw`) must still name a parcel in their scope, so no one re-applies into another jurisdiction."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if getattr(user, "official", None) is None or not user.has_perm(CHANGE_QUARANTINE):
+        return False
+    if not QuarantinedRecord.objects.filter(quarantine_scope(user), pk=record.pk).exists():
+        return False
+    if raw is None:
+        return True
+    return _parcels_in_scope(user).annotate(at=StrIndex(Value(raw), F("code"))).filter(at__gt=0).exists()
+
+
+def sync_run_scope(user: User) -> Q:
+    """A filter over SyncRun: superusers see every run, officials the runs of the real feed sources."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return Q()
+    if getattr(user, "official", None) is None:
+        return Q(pk__in=[])
+    q = Q(pk__in=[])
+    for prefix in FEED_SOURCE_PREFIXES:
+        q |= Q(source__startswith=prefix)
+    return q

@@ -16,11 +16,13 @@ from registry.models import (
     Owner,
     OwnersCommittee,
     Ownership,
+    QuarantinedRecord,
     Region,
+    SyncRun,
     Unit,
     User,
 )
-from registry.permissions import compound_scope, unit_scope
+from registry.permissions import compound_scope, quarantine_scope, sync_run_scope, unit_scope
 
 
 def compound_list_visible_to(*, user: User) -> QuerySet[Compound]:
@@ -166,3 +168,21 @@ def committee_current(*, compound: Compound) -> OwnersCommittee | None:
     )
     today = timezone.localdate()
     return next((c for c in live if c.term_starts_on <= today < c.term_ends_on), live[0] if live else None)
+
+
+def quarantined_record_list_visible_to(*, user: User) -> QuerySet[QuarantinedRecord]:
+    """Quarantined feed lines `user` may see (officials: lines naming a parcel in their scope), newest first."""
+    return QuarantinedRecord.objects.filter(quarantine_scope(user)).order_by("-created_at", "-pk")
+
+
+def quarantined_record_get_visible(*, user: User, pk: int) -> QuarantinedRecord:
+    """One visible quarantined line, or Http404."""
+    record = quarantined_record_list_visible_to(user=user).filter(pk=pk).first()
+    if record is None:
+        raise Http404(pk)
+    return record
+
+
+def sync_run_list_visible_to(*, user: User) -> QuerySet[SyncRun]:
+    """Feed runs `user` may watch (officials: runs of the real feed sources), newest first."""
+    return SyncRun.objects.filter(sync_run_scope(user)).order_by("-started_at", "-pk")
