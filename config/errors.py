@@ -18,6 +18,13 @@ class ApplicationError(Exception):
         if status is not None:
             self.status = status
 
+    def __reduce__(self):  # noqa: ANN204 - keeps code/extra/status across pickling (Celery, multiprocessing)
+        return (_rebuild, (type(self), self.message, self.code, self.extra, self.status))
+
+
+def _rebuild(cls: type["ApplicationError"], message: str, code: str, extra: dict[str, Any], status: int) -> "ApplicationError":
+    return cls(message, code=code, extra=extra, status=status)
+
 
 class WrongState(ApplicationError):
     """The object is not in a state that allows this (HTTP 409)."""
