@@ -72,7 +72,7 @@ def main() -> None:
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         admin.execute("DROP DATABASE IF EXISTS gongzhi_bench")
         admin.execute("CREATE DATABASE gongzhi_bench")
-    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "false"}
     os.environ.update(DATABASE_URL=db_url, DJANGO_SETTINGS_MODULE="config.settings.local")
 
     import django

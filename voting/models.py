@@ -349,6 +349,11 @@ class ChoiceAccess(models.Model):
     reason = models.CharField(_("事由"), max_length=200)
     at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("个人表决内容查看记录")
+        verbose_name_plural = _("个人表决内容查看记录")
+        ordering = ["-at"]
+
     def __str__(self) -> str:
         return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
 

@@ -1,0 +1,1096 @@
+"""The street office's assembly workflow in the Django admin, in Chinese.
+
+- Who: superusers, and officials over the compound (`registry.permissions.compound_scope`); property firms
+  and owners have no access. An assembly outside the official's scope is "not found" (the admin sends them
+  back to the index with a message); inside it but not theirs to run (a seconded official) is a 403.
+- Writes go through services only: `assembly_create` / `assembly_draft_update` (drafts are the only
+  editable state), the transitions (announce, open, close, tally, publish, cancel) on confirmation pages,
+  `paper_ballot_enter`, and `subject_delivery_record`. A refusal (`ApplicationError`) is an error message.
+- Ballots, counted ballots, results, refusals, choice accesses and the hash-chained log are read-only for
+  everyone, superusers included. Lists show that someone voted, never what; while voting is open no page
+  shows a choice or a partial result. Individual choices are shown once voting has closed, to officials
+  who give a reason, through `ballot_choices_for_official` (which logs the access).
+"""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import ApplicationError, WrongState
+from registry.models import Compound, Unit, User
+from registry.permissions import compound_scope
+from voting.forms import (
+    CATEGORY_NAMES,
+    CHOICE_LABELS,
+    THRESHOLD_NAMES,
+    AssemblyForm,
+    CancelForm,
+    ChoiceLookupForm,
+    DeliveryForm,
+    MotionForm,
+    MotionFormSet,
+    PaperBallotForm,
+    RollSearchForm,
+    category_label,
+)
+from voting.models import (
+    Assembly,
+    AuditEntry,
+    BallotSubmission,
+    ChoiceAccess,
+    CountedBallot,
+    Motion,
+    MotionResult,
+    RollPart,
+    VoteRefusal,
+    VotingSubject,
+)
+from voting.permissions import can_run_assembly, can_view_choices
+from voting.rules import percent_down
+from voting.selectors import (
+    RESULT_STATES,
+    assembly_motions,
+    assembly_results,
+    ballot_choices_for_official,
+    participation,
+    participation_summary,
+    results_visible_to,
+)
+from voting.services.admin_delivery import subject_delivery_record
+from voting.services.admin_drafts import assembly_draft_update
+from voting.services.assemblies import (
+    assembly_announce,
+    assembly_cancel,
+    assembly_close,
+    assembly_create,
+    assembly_open,
+    assembly_publish,
+)
+from voting.services.ballots import paper_ballot_enter
+from voting.services.tally import assembly_tally
+
+S = Assembly.Status
+NOTHING = Q(pk__in=[])
+PARTICIPATION_PAGE = 500
+SEARCH_LIMIT = 50
+
+# ---------------------------------------------------------------------------------------------- scope
+
+
+def may_use_voting_admin(user: User) -> bool:
+    """Superusers and officials; property firms and owners never see these pages."""
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.is_superuser or getattr(user, "official", None) is not None)
+    )
+
+
+def voting_scope(user: User, path: str) -> Q:
+    """A filter over a voting model reaching Compound by `path`: the compounds the official sees."""
+    if not may_use_voting_admin(user):
+        return NOTHING
+    if user.is_superuser:
+        return Q()
+    return Q(**{f"{path}__in": Compound.objects.filter(compound_scope(user)).values("pk")})
+
+
+def runnable_compounds(user: User) -> QuerySet[Compound]:
+    """Compounds the user may convene an assembly for (`can_run_assembly`: the official's region)."""
+    if user.is_superuser:
+        return Compound.objects.order_by("code")
+    official = getattr(user, "official", None)
+    if official is None:
+        return Compound.objects.none()
+    return Compound.objects.filter(community__path__startswith=official.region.path).order_by("code")
+
+
+class VotingScopedMixin:
+    """Visible to superusers and officials, limited to the compounds they see."""
+
+    scope_path = "assembly__compound"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return may_use_voting_admin(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_use_voting_admin(request.user)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(voting_scope(request.user, self.scope_path))
+
+
+class RecordAdmin(VotingScopedMixin, admin.ModelAdmin):
+    """Ballots, results and the log: nobody adds, changes or deletes them here, superusers included."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _pretty_json(value: Any) -> str:
+    return format_html(
+        '<pre style="white-space: pre-wrap; margin: 0">{}</pre>',
+        json.dumps(value, ensure_ascii=False, indent=2),
+    )
+
+
+def _part_label(part: RollPart) -> str:
+    return f"{part.building}{part.room}" if (part.building or part.room) else part.unit_number
+
+
+def _subject_parts() -> Prefetch:
+    return Prefetch("subject__parts", queryset=RollPart.objects.order_by("building", "room", "unit_number"))
+
+
+def _units_of(subject: VotingSubject) -> str:
+    """The subject's units as 'building room' (from prefetched parts): what voted, never who."""
+    return "、".join(_part_label(p) for p in subject.parts.all()) or "-"
+
+
+def _assembly_link(assembly: Assembly) -> str:
+    url = reverse("admin:voting_assembly_change", args=[assembly.pk])
+    return format_html('<a href="{}">{}</a>', url, assembly.title)
+
+
+# ----------------------------------------------------------------------------------- the assembly
+
+
+class MotionInline(admin.TabularInline):
+    """Motions of the assembly; editable while it is a draft (the service rewrites them as a whole)."""
+
+    model = Motion
+    form = MotionForm
+    formset = MotionFormSet
+    ordering = ("position",)
+    readonly_fields = ("category_display", "threshold_display", "candidate_list")
+    verbose_name = _("表决事项")
+    verbose_name_plural = _("表决事项（民法典第二百七十八条）")
+
+    def _editable(self, request: HttpRequest, obj: Assembly | None) -> bool:
+        return may_use_voting_admin(request.user) and (obj is None or obj.status == S.DRAFT)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_use_voting_admin(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._editable(request, obj)
+
+    def get_extra(self, request: HttpRequest, obj: Assembly | None = None, **kwargs: Any) -> int:
+        return (2 if obj is None else 0) if self._editable(request, obj) else 0
+
+    def get_fields(self, request: HttpRequest, obj: Assembly | None = None) -> list[str]:
+        if self._editable(request, obj):
+            return ["position", "title", "category", "threshold_display", "seats", "candidates"]
+        return ["position", "title", "category_display", "threshold_display", "seats", "candidate_list"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related("candidates")
+
+    @admin.display(description=_("事项类别"))
+    def category_display(self, obj: Motion) -> str:
+        return category_label(obj.category)
+
+    @admin.display(description=_("表决规则（按类别确定）"))
+    def threshold_display(self, obj: Motion) -> str:
+        if obj.category is None:
+            return gettext("按类别自动确定")
+        return str(THRESHOLD_NAMES[obj.threshold])
+
+    @admin.display(description=_("候选人"))
+    def candidate_list(self, obj: Motion) -> str:
+        return "、".join(c.name for c in obj.candidates.all()) or "-"
+
+
+@dataclass(frozen=True)
+class Transition:
+    label: Any
+    states: tuple[str, ...]  # where the button is offered (the service decides what is allowed)
+    question: Any
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "announce": Transition(
+        _("公告"),
+        (S.DRAFT,),
+        _("公告后，议程、表决规则和表决名册即被冻结，不能再修改；业主将收到会议通知。"),
+    ),
+    "open": Transition(_("开始投票"), (S.ANNOUNCED,), _("到达投票开始时间后，立即开始投票。")),
+    "close": Transition(_("截止投票"), (S.OPEN,), _("到达投票截止时间后，立即截止投票；截止后将自动计票。")),
+    "tally": Transition(
+        _("计票"),
+        (S.CLOSED,),
+        _("根据计入的选票计算每项表决结果（可重复执行，结果相同）。投票期间不能计票。"),
+    ),
+    "publish": Transition(_("公布"), (S.TALLIED,), _("公布表决结果；结果公告将对本小区业主公开。")),
+    "cancel": Transition(_("取消"), (S.DRAFT, S.ANNOUNCED), _("取消本次会议（投票开始后不能取消）。")),
+}
+
+
+def roll_preview(assembly: Assembly) -> dict[str, Any]:
+    """What the roll will be, counted from the registry (read-only): parts by use, developer-held parts and
+    the area by SPC art. 8. The roll itself, with its subjects and fingerprint, is frozen by the service."""
+    units = Unit.objects.filter(compound=assembly.compound)
+    by_use = dict(units.values_list("planned_use").annotate(n=Count("pk")).order_by())
+    counted = units if assembly.parking_in_area else units.exclude(planned_use=Unit.Use.PARKING)
+    no_area = Q(registered_area__isnull=True, surveyed_area__isnull=True, contract_area__isnull=True)
+    agg = counted.aggregate(
+        parts=Count("pk"),
+        developer=Count("pk", filter=Q(developer_held=True) | Q(delivered=False)),
+        area=Sum(Coalesce("registered_area", "surveyed_area", "contract_area")),
+        no_area=Count("pk", filter=no_area),
+    )
+    return {
+        "by_use": [(label, by_use.get(value, 0)) for value, label in Unit.Use.choices if by_use.get(value)],
+        "parts": agg["parts"],
+        "developer": agg["developer"],
+        "area": agg["area"] or Decimal("0.00"),
+        "no_area": agg["no_area"],
+        "parking_excluded": 0 if assembly.parking_in_area else by_use.get(Unit.Use.PARKING, 0),
+    }
+
+
+def _roll_search(assembly: Assembly, q: str) -> list[dict[str, Any]]:
+    """Parts on the frozen roll matching a room or a unit number, with whether their subject voted."""
+    voted = CountedBallot.objects.filter(assembly=assembly, subject=OuterRef("subject_id"))
+    return list(
+        RollPart.objects.filter(assembly=assembly)
+        .filter(Q(unit_number=q) | Q(room=q) | Q(unit_number__endswith=q))
+        .annotate(voted=Exists(voted))
+        .order_by("building", "room", "unit_number")
+        .values("unit_number", "building", "room", "area", "planned_use", "voted")[:SEARCH_LIMIT]
+    )
+
+
+@admin.register(Assembly)
+class AssemblyAdmin(VotingScopedMixin, admin.ModelAdmin):
+    scope_path = "compound"
+    form = AssemblyForm
+    inlines = (MotionInline,)
+    list_display = ("title", "compound_name", "kind", "status", "opens_at", "closes_at", "heads_total")
+    list_select_related = ("compound",)
+    list_filter = ("status", "kind")
+    search_fields = ("title", "compound__name", "compound__code")
+    show_full_result_count = False
+
+    # -- permissions
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return may_use_voting_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Assembly | None = None) -> bool:
+        # Only drafts change; from the announcement on, the agenda, policy and roll are frozen.
+        return may_use_voting_admin(request.user) and (obj is None or obj.status == S.DRAFT)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Assembly | None = None) -> bool:
+        return False  # cancel instead: the log stays
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("compound__community")
+
+    # -- the form
+
+    def get_fieldsets(self, request: HttpRequest, obj: Assembly | None = None) -> list:
+        fieldsets: list = [
+            (None, {"fields": ["compound", "title", "kind", "opens_at", "closes_at"]}),
+            (
+                _("表决规则（公告时冻结，载入通知和结果公告）"),
+                {
+                    "fields": [
+                        "revote",
+                        "deemed_consent",
+                        "parking_in_area",
+                        "proxy_cap",
+                        "firm_staff_may_proxy",
+                    ]
+                },
+            ),
+        ]
+        if obj is not None:
+            fieldsets += [
+                (
+                    _("进度"),
+                    {
+                        "fields": [
+                            "status",
+                            "created_by",
+                            "created_at",
+                            "announced_at",
+                            "opened_at",
+                            "closed_at",
+                            "tallied_at",
+                            "published_at",
+                            "cancelled_at",
+                        ]
+                    },
+                ),
+                (
+                    _("表决名册（公告时冻结）"),
+                    {"fields": ["roll_fingerprint", "parts_total", "heads_total", "area_total"]},
+                ),
+            ]
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Assembly | None = None) -> list[str]:
+        if obj is None:
+            return []
+        return [
+            "compound",
+            "status",
+            "created_by",
+            "created_at",
+            "announced_at",
+            "opened_at",
+            "closed_at",
+            "tallied_at",
+            "published_at",
+            "cancelled_at",
+            "roll_fingerprint",
+            "parts_total",
+            "heads_total",
+            "area_total",
+        ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "compound":
+            kwargs["queryset"] = runnable_compounds(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal: ApplicationError | None = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form
+
+        class Refused(form):
+            def clean(self) -> dict[str, Any]:
+                super().clean()
+                raise ValidationError(refusal.message, code=refusal.code)
+
+        return Refused
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as error:
+            # The service refused (the changeform's transaction rolled back): show the form again with the
+            # staff member's input and the refusal on it.
+            self.message_user(request, error.message, messages.ERROR)
+            request._service_refusal = error  # type: ignore[attr-defined]
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: Assembly, form: forms.ModelForm, change: bool) -> None:
+        """Nothing here: the assembly and its motions are written together in `save_related`."""
+
+    def save_related(self, request: HttpRequest, form: forms.ModelForm, formsets: list, change: bool) -> None:
+        data = form.cleaned_data
+        motions = next(f for f in formsets if isinstance(f, MotionFormSet)).specs()
+        if change:
+            assembly = assembly_draft_update(
+                actor=request.user,
+                assembly=form.instance,
+                title=data["title"],
+                kind=data["kind"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                motions=motions,
+                policy=form.policy(),
+            )
+        else:
+            assembly = assembly_create(
+                actor=request.user,
+                compound=data["compound"],
+                title=data["title"],
+                kind=data["kind"],
+                opens_at=data["opens_at"],
+                closes_at=data["closes_at"],
+                motions=motions,
+                policy=form.policy(),
+            )
+        form.instance.pk = assembly.pk
+        form.instance.status = assembly.status
+
+    def construct_change_message(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list, add: bool = False
+    ) -> list:
+        return super().construct_change_message(request, form, [], add)  # motions are rewritten whole
+
+    # -- the list
+
+    @admin.display(description=_("小区"), ordering="compound__code")
+    def compound_name(self, obj: Assembly) -> str:
+        return obj.compound.name
+
+    # -- the change page: workflow buttons
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        assembly = self.get_object(request, unquote(object_id))
+        if assembly is not None:
+            context["workflow"] = self._workflow(request, assembly)
+        return super().change_view(request, object_id, form_url, context)
+
+    def _workflow(self, request: HttpRequest, a: Assembly) -> dict[str, list[tuple[Any, str]]]:
+        """Buttons for the next steps and links to the pages that fit the assembly's state."""
+        runner = can_run_assembly(user=request.user, compound=a.compound)
+        actions = []
+        if runner:
+            actions = [
+                (t.label, reverse("admin:voting_assembly_action", args=[a.pk, name]))
+                for name, t in TRANSITIONS.items()
+                if a.status in t.states
+            ]
+        pages: list[tuple[Any, str]] = []
+        if a.roll_fingerprint:
+            pages.append((_("参与情况"), reverse("admin:voting_assembly_participation", args=[a.pk])))
+        if runner and a.status == S.OPEN:
+            pages.append((_("纸质票录入"), reverse("admin:voting_assembly_paper_ballot", args=[a.pk])))
+        if runner and a.status in (S.ANNOUNCED, S.OPEN):
+            pages.append((_("表决票送达登记"), reverse("admin:voting_assembly_delivery", args=[a.pk])))
+        if a.status in RESULT_STATES:
+            pages.append((_("表决结果"), reverse("admin:voting_assembly_certificate", args=[a.pk])))
+        if a.status in (S.CLOSED, *RESULT_STATES) and can_view_choices(
+            user=request.user, compound=a.compound
+        ):
+            pages.append((_("查看该户表决内容"), reverse("admin:voting_assembly_choices", args=[a.pk])))
+        query = urlencode({"assembly__id__exact": a.pk})
+        pages.append((_("会议日志"), reverse("admin:voting_auditentry_changelist") + "?" + query))
+        if a.status not in (S.DRAFT, S.ANNOUNCED, S.CANCELLED):
+            pages.append((_("投票记录"), reverse("admin:voting_ballotsubmission_changelist") + "?" + query))
+        return {"actions": actions, "pages": pages}
+
+    # -- workflow pages
+
+    def get_urls(self) -> list:
+        def route(suffix: str, view: Any, name: str) -> Any:
+            return path(
+                f"<path:object_id>/{suffix}/",
+                self.admin_site.admin_view(view),
+                name=f"voting_assembly_{name}",
+            )
+
+        return [
+            route("action/<slug:action>", self.action_view, "action"),
+            route("participation", self.participation_view, "participation"),
+            route("paper-ballot", self.paper_ballot_view, "paper_ballot"),
+            route("delivery", self.delivery_view, "delivery"),
+            route("certificate", self.certificate_view, "certificate"),
+            route("choices", self.choices_view, "choices"),
+            *super().get_urls(),
+        ]
+
+    def _resolve(self, request: HttpRequest, object_id: str) -> tuple[Assembly | None, HttpResponse | None]:
+        """The assembly if the user sees it; otherwise the admin's "does not exist" redirect."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        assembly = self.get_object(request, unquote(object_id))
+        if assembly is None:
+            return None, self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        return assembly, None
+
+    def _require_runner(self, request: HttpRequest, assembly: Assembly) -> None:
+        if not can_run_assembly(user=request.user, compound=assembly.compound):
+            raise PermissionDenied  # visible (e.g. a seconded official) but not theirs to run: 403
+
+    def _render(
+        self, request: HttpRequest, assembly: Assembly, template: str, title: Any, **context: Any
+    ) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            f"admin/voting/assembly/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": assembly,
+                "assembly": assembly,
+                "title": title,
+                "subtitle": assembly.title,
+                "change_url": reverse("admin:voting_assembly_change", args=[assembly.pk]),
+                **context,
+            },
+        )
+
+    def _back(self, assembly: Assembly) -> HttpResponse:
+        return redirect("admin:voting_assembly_change", assembly.pk)
+
+    def action_view(self, request: HttpRequest, object_id: str, action: str) -> HttpResponse:
+        """GET: the confirmation page (for the announcement, what the roll will be). POST: the service."""
+        transition = TRANSITIONS.get(action)
+        if transition is None:
+            raise Http404(action)
+        assembly, missing = self._resolve(request, object_id)
+        if missing is not None:
+            return missing
+        assert assembly is not None
+        self._require_runner(request, assembly)
+        form = CancelForm(request.POST or None) if action == "cancel" else None
+        if request.method == "POST" and (form is None or form.is_valid()):
+            try:
+                done = self._transition(request, assembly, action, form)
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+            return self._back(assembly)
+        preview = roll_preview(assembly) if action == "announce" and assembly.status == S.DRAFT else None
+        return self._render(
+            request,
+            assembly,
+            "confirm.html",
+            _("确认：%(action)s") % {"action": transition.label},
+            transition=transition,
+            action=action,
+            form=form,
+            preview=preview,
+            motions=assembly_motions(assembly=assembly),
+        )
+
+    def _transition(self, request: HttpRequest, a: Assembly, action: str, form: CancelForm | None) -> str:
+        actor = request.user
+        if action == "announce":
+            a = assembly_announce(actor=actor, assembly=a)
+            return gettext(
+                "已公告。表决名册已冻结：专有部分 %(parts)s 个，投票主体（人数）%(heads)s 个，"
+                "总面积 %(area)s ㎡，名册指纹 %(fingerprint)s。"
+            ) % {
+                "parts": a.parts_total,
+                "heads": a.heads_total,
+                "area": a.area_total,
+                "fingerprint": a.roll_fingerprint,
+            }
+        if action == "open":
+            assembly_open(actor=actor, assembly=a)
+            return gettext("已开始投票。")
+        if action == "close":
+            assembly_close(actor=actor, assembly=a)
+            return gettext("已截止投票，系统将自动计票。")
+        if action == "tally":
+            assembly_tally(assembly=a, actor=actor)
+            return gettext("计票完成，请核对表决结果后公布。")
+        if action == "publish":
+            assembly_publish(actor=actor, assembly=a)
+            return gettext("表决结果已公布。")
+        assert form is not None
+        assembly_cancel(actor=actor, assembly=a, reason=form.cleaned_data["reason"])
+        return gettext("会议已取消。")
+
+    def participation_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """How many subjects and how much area have voted, and per unit voted yes/no (no names, no choices)."""
+        assembly, missing = self._resolve(request, object_id)
+        if missing is not None:
+            return missing
+        assert assembly is not None
+        page = Paginator(participation(assembly=assembly), PARTICIPATION_PAGE).get_page(request.GET.get("p"))
+        return self._render(
+            request,
+            assembly,
+            "participation.html",
+            _("参与情况"),
+            summary=participation_summary(assembly=assembly),
+            page=page,
+            uses=dict(Unit.Use.choices),
+        )
+
+    def paper_ballot_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Find a unit on the roll, then enter its paper ballot with the scan (`paper_ballot_enter`)."""
+        assembly, missing = self._resolve(request, object_id)
+        if missing is not None:
+            return missing
+        assert assembly is not None
+        self._require_runner(request, assembly)
+        search = RollSearchForm(request.GET or None)
+        q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+        unit_number = (request.POST.get("unit_number") or request.GET.get("unit") or "").strip()
+        part = (
+            RollPart.objects.filter(assembly=assembly, unit_number=unit_number).first()
+            if unit_number
+            else None
+        )
+        form = None
+        if request.method == "POST" and part is None:
+            try:  # the service refuses and records it (not on the roll, or not open)
+                paper_ballot_enter(actor=request.user, assembly=assembly, unit_number=unit_number, choices={})
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+        if part is not None:
+            motions = assembly_motions(assembly=assembly)
+            data = (request.POST, request.FILES) if request.method == "POST" else ()
+            form = PaperBallotForm(*data, motions=motions)
+            if request.method == "POST" and form.is_valid():
+                try:
+                    result = paper_ballot_enter(
+                        actor=request.user,
+                        assembly=assembly,
+                        unit_number=part.unit_number,
+                        choices=form.choices(),
+                        note=form.cleaned_data["note"],
+                        scan=form.cleaned_data["scan"],
+                    )
+                except ApplicationError as error:
+                    self.message_user(request, error.message, messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        gettext("已录入 %(unit)s 的纸质票，回执：%(receipt)s")
+                        % {"unit": _part_label(part), "receipt": result.receipt},
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:voting_assembly_paper_ballot", assembly.pk)
+        return self._render(
+            request,
+            assembly,
+            "paper_ballot.html",
+            _("纸质票录入"),
+            search=search,
+            matches=_roll_search(assembly, q) if q else None,
+            part=part,
+            part_label=_part_label(part) if part else "",
+            subject_units=(
+                list(part.subject.parts.order_by("unit_number").values_list("unit_number", flat=True))
+                if part
+                else []
+            ),
+            voted=(
+                CountedBallot.objects.filter(assembly=assembly, subject_id=part.subject_id).exists()
+                if part
+                else False
+            ),
+            form=form,
+            is_open=assembly.status == S.OPEN,
+            uses=dict(Unit.Use.choices),
+            pick_param="unit",
+            pick_url=reverse("admin:voting_assembly_paper_ballot", args=[assembly.pk]),
+        )
+
+    def delivery_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Record the delivery of a subject's ballot and the warning (deemed consent's precondition)."""
+        assembly, missing = self._resolve(request, object_id)
+        if missing is not None:
+            return missing
+        assert assembly is not None
+        self._require_runner(request, assembly)
+        search = RollSearchForm(request.GET or None)
+        q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+        initial = {"unit_number": request.GET.get("unit", "")}
+        form = DeliveryForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                subject = subject_delivery_record(
+                    actor=request.user,
+                    assembly=assembly,
+                    unit_number=form.cleaned_data["unit_number"].strip(),
+                    delivered_at=form.cleaned_data["delivered_at"],
+                    warned=form.cleaned_data["warned"],
+                )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                units = "、".join(_part_label(p) for p in subject.parts.order_by("building", "room"))
+                self.message_user(
+                    request, gettext("已登记 %(units)s 的表决票送达。") % {"units": units}, messages.SUCCESS
+                )
+                return redirect("admin:voting_assembly_delivery", assembly.pk)
+        recorded = (
+            VotingSubject.objects.filter(assembly=assembly, delivered_at__isnull=False)
+            .prefetch_related(Prefetch("parts", queryset=RollPart.objects.order_by("building", "room")))
+            .order_by("delivered_at", "pk")
+        )
+        return self._render(
+            request,
+            assembly,
+            "delivery.html",
+            _("表决票送达登记（视为同意）"),
+            search=search,
+            matches=_roll_search(assembly, q) if q else None,
+            form=form,
+            recorded=[(_units_of_subject(s), s.delivered_at, s.warned) for s in recorded],
+            uses=dict(Unit.Use.choices),
+            pick_param="unit",
+            pick_url=reverse("admin:voting_assembly_delivery", args=[assembly.pk]),
+        )
+
+    def certificate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The tallied result for review before publication: every total, inequality, outcome and policy."""
+        assembly, missing = self._resolve(request, object_id)
+        if missing is not None:
+            return missing
+        assert assembly is not None
+        if assembly.status not in RESULT_STATES:
+            self.message_user(request, gettext("计票完成前不公布任何结果。"), messages.ERROR)
+            return self._back(assembly)
+        if not results_visible_to(user=request.user, assembly=assembly):
+            raise PermissionDenied
+        results = assembly_results(assembly=assembly)
+        return self._render(
+            request,
+            assembly,
+            "certificate.html",
+            _("表决结果"),
+            results=results,
+            motions=[_certificate_motion(m, assembly) for m in results["motions"]],
+            policy=_policy_rows(results["policy"]),
+        )
+
+    def choices_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """One unit's counted choices for an official who states why; only after the close; logged."""
+        assembly, missing = self._resolve(request, object_id)
+        if missing is not None:
+            return missing
+        assert assembly is not None
+        if not can_view_choices(user=request.user, compound=assembly.compound):
+            raise PermissionDenied
+        if assembly.status not in (S.CLOSED, *RESULT_STATES):
+            self.message_user(request, gettext("投票截止前不得查看个人表决内容。"), messages.ERROR)
+            return self._back(assembly)
+        form = ChoiceLookupForm(request.POST or None)
+        shown = None
+        if request.method == "POST" and form.is_valid():
+            number = form.cleaned_data["unit_number"].strip()
+            try:
+                found = ballot_choices_for_official(
+                    user=request.user,
+                    assembly=assembly,
+                    unit_number=number,
+                    reason=form.cleaned_data["reason"],
+                )
+            except Http404:
+                form.add_error("unit_number", gettext("该房屋不在本次会议的表决名册上。"))
+            except WrongState as error:
+                self.message_user(request, error.message, messages.ERROR)
+                return self._back(assembly)
+            else:
+                shown = _choices_rows(found, assembly)
+        return self._render(request, assembly, "choices.html", _("查看该户表决内容"), form=form, shown=shown)
+
+
+def _units_of_subject(subject: VotingSubject) -> str:
+    return "、".join(f"{_part_label(p)}（{p.unit_number}）" for p in subject.parts.all())
+
+
+INEQUALITY_NAMES = {
+    "quorum_area": _("参与表决的专有部分面积 ≥ 总面积的三分之二"),
+    "quorum_heads": _("参与表决的人数 ≥ 总人数的三分之二"),
+}
+APPROVAL_NAMES = {
+    ("ordinary", "approval_area"): _("同意的面积 > 参与表决面积的二分之一"),
+    ("ordinary", "approval_heads"): _("同意的人数 > 参与表决人数的二分之一"),
+    ("major", "approval_area"): _("同意的面积 ≥ 参与表决面积的四分之三"),
+    ("major", "approval_heads"): _("同意的人数 ≥ 参与表决人数的四分之三"),
+}
+CANDIDATE_STATUS = {"elected": _("当选"), "not_elected": _("未当选"), "tie": _("票数相同，未决定")}
+SIDE_NAMES = {"for": _("同意"), "against": _("反对"), None: _("已投票业主意见未形成多数，不计入")}
+POLICY_NAMES = {
+    "revote": _("允许截止前改票"),
+    "deemed_consent": _("视为同意多数意见"),
+    "parking_in_area": _("车位计入面积和人数"),
+    "proxy_cap": _("每名代理人最多代理户数"),
+    "firm_staff_may_proxy": _("物业服务企业人员可作代理人"),
+}
+
+
+def _yes_no(value: Any) -> Any:
+    if value is True:
+        return _("是")
+    if value is False:
+        return _("否")
+    return value
+
+
+def _policy_rows(policy: dict[str, Any]) -> list[tuple[Any, Any]]:
+    return [(POLICY_NAMES.get(k, k), _yes_no(v)) for k, v in policy.items()]
+
+
+def _count_rows(area: dict[str, Any], heads: dict[str, Any], assembly: Assembly) -> list[tuple]:
+    """(label, area, % of A_total, heads, % of N_total) for participating/for/against/abstain."""
+    labels = {"participating": _("参与表决"), "for": _("同意"), "against": _("反对"), "abstain": _("弃权")}
+    area_total, heads_total = assembly.area_total or Decimal("0"), assembly.heads_total or 0
+    return [
+        (
+            label,
+            area[k],
+            percent_down(Decimal(str(area[k])), area_total),
+            heads[k],
+            percent_down(heads[k], heads_total),
+        )
+        for k, label in labels.items()
+    ]
+
+
+def _certificate_motion(m: dict[str, Any], assembly: Assembly) -> dict[str, Any]:
+    """One motion of `assembly_results`, with Chinese labels and percentages (rounded down) added."""
+    outcomes = dict(MotionResult.Outcome.choices)
+    rows = []
+    for row in m["inequalities"]:
+        name = INEQUALITY_NAMES.get(row["name"]) or APPROVAL_NAMES.get(
+            (m["threshold"], row["name"]), row["name"]
+        )
+        rows.append({"name": name, "expression": row["expression"], "holds": row["holds"]})
+    deemed = None
+    if m.get("deemed_consent"):
+        d = m["deemed_consent"]
+        parts = RollPart.objects.filter(assembly=assembly, unit_number__in=d.get("units") or [])
+        labels = {p.unit_number: _part_label(p) for p in parts}
+        deemed = {
+            "side": SIDE_NAMES.get(d.get("side"), d.get("side")),
+            "rows": _count_rows(d["area"], d["heads"], assembly),
+            "outcome": outcomes.get(d.get("outcome"), d.get("outcome")),
+            "units": [f"{labels.get(u, u)}（{u}）" for u in d.get("units") or []],
+        }
+    candidates = [
+        {
+            "name": c["name"],
+            "status": CANDIDATE_STATUS.get(c["status"], c["status"]),
+            "status_code": c["status"],
+            "area": c["area"],
+            "heads": c["heads"],
+            "outcome": outcomes.get(c["outcome"], c["outcome"]),
+        }
+        for c in m.get("candidates") or []
+    ]
+    return {
+        **m,
+        "category_name": CATEGORY_NAMES.get(m["category"], m["category"]),
+        "threshold_name": THRESHOLD_NAMES[m["threshold"]],
+        "outcome_name": outcomes.get(m["outcome"], m["outcome"]),
+        "count_rows": _count_rows(m["area"], m["heads"], assembly),
+        "inequality_rows": rows,
+        "deemed": deemed,
+        "candidate_rows": candidates,
+    }
+
+
+def _choices_rows(found: dict[str, Any], assembly: Assembly) -> dict[str, Any]:
+    """The counted ballot as (motion, choice) lines in Chinese, and the unit's submission history."""
+    counted = found["counted"] or {}
+    lines = []
+    for m in assembly_motions(assembly=assembly):
+        value = counted.get(str(m.pk))
+        if isinstance(value, dict):
+            for c in m.candidates.all():
+                lines.append(
+                    (f"{m.position}. {m.title} — {c.name}", CHOICE_LABELS.get(value.get(str(c.pk)), "-"))
+                )
+        else:
+            lines.append((f"{m.position}. {m.title}", CHOICE_LABELS.get(value, "-") if value else "-"))
+    channels = dict(BallotSubmission.Channel.choices)
+    history = [
+        {
+            "cast_at": s["cast_at"],
+            "channel": channels.get(s["channel"], s["channel"]),
+            "receipt": s["receipt"],
+        }
+        for s in found["submissions"]
+    ]
+    return {
+        "unit_number": found["unit_number"],
+        "voted": bool(found["counted"]),
+        "lines": lines,
+        "history": history,
+    }
+
+
+# ------------------------------------------------------------------------------------- the records
+
+
+class AssemblyRecordAdmin(RecordAdmin):
+    """Read-only records of an assembly; the list can be filtered to one assembly."""
+
+    @admin.display(description=_("会议"), ordering="assembly__opens_at")
+    def assembly_link(self, obj: Any) -> str:
+        return _assembly_link(obj.assembly)
+
+
+@admin.register(BallotSubmission)
+class BallotSubmissionAdmin(AssemblyRecordAdmin):
+    """Every ballot handed in (append-only): who voted, how and when, and the receipt — never the choices."""
+
+    list_display = ("cast_at", "assembly_link", "subject_units", "channel", "receipt", "counted")
+    list_select_related = ("assembly", "subject", "counted_as")
+    list_filter = ("channel",)
+    search_fields = ("=receipt",)
+    fields = (
+        "assembly_link",
+        "subject_units",
+        "channel",
+        "cast_at",
+        "receipt",
+        "counted",
+        "submitted_by",
+        "note",
+        "has_scan",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related(_subject_parts())
+
+    @admin.display(description=_("投票主体（房屋）"))
+    def subject_units(self, obj: BallotSubmission) -> str:
+        return _units_of(obj.subject)
+
+    @admin.display(description=_("计入"), boolean=True)
+    def counted(self, obj: BallotSubmission) -> bool:
+        return hasattr(obj, "counted_as")
+
+    @admin.display(description=_("有纸质票扫描件"), boolean=True)
+    def has_scan(self, obj: BallotSubmission) -> bool:
+        return bool(obj.scan)
+
+
+@admin.register(CountedBallot)
+class CountedBallotAdmin(AssemblyRecordAdmin):
+    """The ballot that counts per subject (by the revote policy) — never its choices."""
+
+    list_display = ("assembly_link", "subject_units", "receipt", "cast_at", "channel")
+    list_select_related = ("assembly", "subject", "submission")
+    search_fields = ("=submission__receipt",)
+    fields = ("assembly_link", "subject_units", "receipt", "cast_at", "channel")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related(_subject_parts())
+
+    @admin.display(description=_("投票主体（房屋）"))
+    def subject_units(self, obj: CountedBallot) -> str:
+        return _units_of(obj.subject)
+
+    @admin.display(description=_("回执"))
+    def receipt(self, obj: CountedBallot) -> str:
+        return obj.submission.receipt
+
+    @admin.display(description=_("投票时间"))
+    def cast_at(self, obj: CountedBallot) -> Any:
+        return obj.submission.cast_at
+
+    @admin.display(description=_("方式"))
+    def channel(self, obj: CountedBallot) -> str:
+        return obj.submission.get_channel_display()
+
+
+@admin.register(MotionResult)
+class MotionResultAdmin(RecordAdmin):
+    """The stored tally (exists only once tallied)."""
+
+    scope_path = "motion__assembly__compound"
+    list_display = (
+        "motion",
+        "assembly_link",
+        "outcome",
+        "area_participating",
+        "area_for",
+        "heads_participating",
+        "heads_for",
+    )
+    list_select_related = ("motion__assembly",)
+    list_filter = ("outcome",)
+    fields = (
+        "motion",
+        "assembly_link",
+        "outcome",
+        "area_participating",
+        "area_for",
+        "area_against",
+        "area_abstain",
+        "heads_participating",
+        "heads_for",
+        "heads_against",
+        "heads_abstain",
+        "deemed_consent_display",
+        "candidates_display",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("会议"))
+    def assembly_link(self, obj: MotionResult) -> str:
+        return _assembly_link(obj.motion.assembly)
+
+    @admin.display(description=_("视为同意计票"))
+    def deemed_consent_display(self, obj: MotionResult) -> str:
+        return _pretty_json(obj.deemed_consent) if obj.deemed_consent else "-"
+
+    @admin.display(description=_("候选人结果"))
+    def candidates_display(self, obj: MotionResult) -> str:
+        return _pretty_json(obj.candidates) if obj.candidates else "-"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(AssemblyRecordAdmin):
+    """The hash-chained log: it says that someone voted, never what."""
+
+    list_display = ("assembly_link", "seq", "at", "actor", "action")
+    list_select_related = ("assembly", "actor")
+    list_filter = ("action",)
+    search_fields = ("action", "hash")
+    fields = ("assembly_link", "seq", "at", "actor", "action", "data_display", "prev_hash", "hash")
+    readonly_fields = fields
+    ordering = ("-assembly__opens_at", "assembly", "seq")
+
+    @admin.display(description=_("内容"))
+    def data_display(self, obj: AuditEntry) -> str:
+        return _pretty_json(obj.data)
+
+
+@admin.register(VoteRefusal)
+class VoteRefusalAdmin(AssemblyRecordAdmin):
+    """Refused ballots with their code (late, not on the roll, not the designated co-owner, …)."""
+
+    list_display = ("at", "assembly_link", "user", "code")
+    list_select_related = ("assembly", "user")
+    list_filter = ("code",)
+    fields = ("at", "assembly_link", "user", "code")
+    readonly_fields = fields
+
+
+@admin.register(ChoiceAccess)
+class ChoiceAccessAdmin(AssemblyRecordAdmin):
+    """Who looked at a unit's individual choices, when and why."""
+
+    list_display = ("at", "assembly_link", "user", "subject_units", "reason")
+    list_select_related = ("assembly", "user", "subject")
+    fields = ("at", "assembly_link", "user", "subject_units", "reason")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related(_subject_parts())
+
+    @admin.display(description=_("投票主体（房屋）"))
+    def subject_units(self, obj: ChoiceAccess) -> str:
+        return _units_of(obj.subject) if obj.subject else "-"

@@ -1,0 +1,217 @@
+"""Forms of the street-office admin (voting/admin.py). Owner-facing ballot forms live in `ballot_forms.py`.
+
+None of them saves a model: the admin hands their cleaned data to a service.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib.admin import widgets
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from voting.models import MAJOR_CATEGORIES, Assembly, Motion
+from voting.services.assemblies import MotionSpec
+
+# Civil Code art. 278, para. 1, items (1)–(9).
+CATEGORY_NAMES = {
+    1: _("（一）制定和修改业主大会议事规则"),
+    2: _("（二）制定和修改管理规约"),
+    3: _("（三）选举业主委员会或者更换业主委员会成员"),
+    4: _("（四）选聘和解聘物业服务企业或者其他管理人"),
+    5: _("（五）使用建筑物及其附属设施的维修资金"),
+    6: _("（六）筹集建筑物及其附属设施的维修资金"),
+    7: _("（七）改建、重建建筑物及其附属设施"),
+    8: _("（八）改变共有部分的用途或者利用共有部分从事经营活动"),
+    9: _("（九）有关共有和共同管理权利的其他重大事项"),
+}
+THRESHOLD_NAMES = {
+    "ordinary": _("双过半：同意的面积和人数均须过参与表决的半数"),
+    "major": _("双四分之三：同意的面积和人数均须达参与表决的四分之三以上"),
+}
+CHOICE_LABELS = {"for": _("同意"), "against": _("反对"), "abstain": _("弃权")}
+BALLOT_CHOICES = [(value, label) for value, label in CHOICE_LABELS.items()]
+
+
+def threshold_of(category: int) -> str:
+    return "major" if category in MAJOR_CATEGORIES else "ordinary"
+
+
+def category_label(category: int | None) -> str:
+    return str(CATEGORY_NAMES.get(category, "-")) if category is not None else "-"
+
+
+THRESHOLD_SHORT = {"ordinary": _("双过半"), "major": _("双四分之三")}
+CATEGORY_CHOICES = [
+    (n, format_lazy("{} — {}", name, THRESHOLD_SHORT[threshold_of(n)])) for n, name in CATEGORY_NAMES.items()
+]
+
+POLICY_FIELDS = ["revote", "deemed_consent", "parking_in_area", "proxy_cap", "firm_staff_may_proxy"]
+ASSEMBLY_FIELDS = ["compound", "title", "kind", "opens_at", "closes_at", *POLICY_FIELDS]
+
+
+class AssemblyForm(forms.ModelForm):
+    """The particulars and policy switches of an assembly (a draft): `assembly_create` / the draft update
+    service write them, never `save()`."""
+
+    class Meta:
+        model = Assembly
+        fields = ASSEMBLY_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("投票截止时间须晚于开始时间。"))
+        return cleaned
+
+    def policy(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in POLICY_FIELDS if name in self.cleaned_data}
+
+
+class MotionForm(forms.ModelForm):
+    """One motion: its art. 278 category (the threshold follows from it); elections have seats and
+    candidates (one per line)."""
+
+    category = forms.TypedChoiceField(
+        label=_("民法典第二百七十八条事项类别"), choices=CATEGORY_CHOICES, coerce=int
+    )
+    candidates = forms.CharField(
+        label=_("候选人（选举事项，每行一人）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 24}),
+    )
+
+    class Meta:
+        model = Motion
+        fields = ["position", "title", "category", "seats"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        self.fields["seats"].help_text = _("仅选举事项填写")
+        if self.instance.pk:
+            names = [c.name for c in self.instance.candidates.all()]
+            self.initial["candidates"] = "\n".join(names)
+
+    def _get_validation_exclusions(self) -> set[str]:
+        # Motions are rewritten as a whole by the service: positions are only an order here (checked across
+        # the formset), so the (assembly, position) constraint must not be checked against the stored rows.
+        return {*super()._get_validation_exclusions(), "position"}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        seats, names = cleaned.get("seats"), self.candidate_names()
+        if seats:
+            if len(names) < seats:
+                self.add_error("candidates", _("候选人数不得少于应选人数。"))
+            self.instance.kind = Motion.Kind.ELECTION
+        else:
+            if names:
+                self.add_error("seats", _("选举事项须填写应选人数。"))
+            self.instance.kind = Motion.Kind.MATTER
+        return cleaned
+
+    def candidate_names(self) -> list[str]:
+        raw = self.cleaned_data.get("candidates") or ""
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+
+    def spec(self) -> MotionSpec:
+        seats = self.cleaned_data.get("seats") or None
+        return MotionSpec(
+            title=self.cleaned_data["title"],
+            category=self.cleaned_data["category"],
+            seats=seats,
+            candidates=tuple(self.candidate_names()) if seats else (),
+        )
+
+
+class MotionFormSet(BaseInlineFormSet):
+    """At least one motion; positions, where given, distinct."""
+
+    def clean(self) -> None:
+        super().clean()
+        live = [f for f in self.forms if f.has_changed() or f.instance.pk]
+        live = [f for f in live if hasattr(f, "cleaned_data") and not f.cleaned_data.get("DELETE")]
+        if not any(f.cleaned_data.get("title") for f in live):
+            raise ValidationError(_("至少需要一项表决事项。"), code="no_motions")
+        positions = [f.cleaned_data.get("position") for f in live if f.cleaned_data.get("position")]
+        if len(positions) != len(set(positions)):
+            raise ValidationError(_("表决事项的序号不能重复。"), code="duplicate_position")
+
+    def specs(self) -> list[MotionSpec]:
+        """The motions in order: by position where given, then in the order entered."""
+        rows = []
+        for index, form in enumerate(self.forms):
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("title"):
+                continue
+            position = data.get("position")
+            rows.append(((0, position, index) if position else (1, 0, index), form.spec()))
+        return [spec for _key, spec in sorted(rows, key=lambda row: row[0])]
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("取消原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RollSearchForm(forms.Form):
+    q = forms.CharField(label=_("房号或不动产单元号"), max_length=40, required=False)
+
+
+class PaperBallotForm(forms.Form):
+    """A paper ballot: for/against/abstain per motion (elections: per candidate), a note and the scan."""
+
+    note = forms.CharField(label=_("备注"), max_length=500, required=False)
+    scan = forms.FileField(label=_("纸质票扫描件"))
+
+    def __init__(self, *args: Any, motions: list[Motion], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.motions = motions
+        fields: dict[str, forms.Field] = {}
+        for m in motions:
+            if m.kind == Motion.Kind.ELECTION:
+                for c in m.candidates.all():
+                    fields[f"c_{m.pk}_{c.pk}"] = forms.ChoiceField(
+                        label=f"{m.position}. {m.title} — {c.name}",
+                        choices=BALLOT_CHOICES,
+                        widget=forms.RadioSelect,
+                    )
+            else:
+                fields[f"m_{m.pk}"] = forms.ChoiceField(
+                    label=f"{m.position}. {m.title}", choices=BALLOT_CHOICES, widget=forms.RadioSelect
+                )
+        self.fields = {**fields, **self.fields}
+
+    def choices(self) -> dict[str, Any]:
+        """The ballot in the shape `paper_ballot_enter` takes."""
+        out: dict[str, Any] = {}
+        for m in self.motions:
+            if m.kind == Motion.Kind.ELECTION:
+                out[str(m.pk)] = {
+                    str(c.pk): self.cleaned_data[f"c_{m.pk}_{c.pk}"] for c in m.candidates.all()
+                }
+            else:
+                out[str(m.pk)] = self.cleaned_data[f"m_{m.pk}"]
+        return out
+
+
+class DeliveryForm(forms.Form):
+    unit_number = forms.CharField(label=_("不动产单元号"), max_length=28)
+    delivered_at = forms.SplitDateTimeField(label=_("表决票送达时间"), widget=widgets.AdminSplitDateTime)
+    warned = forms.BooleanField(
+        label=_("已书面告知：逾期不投票的，视为同意多数意见"), required=False, initial=True
+    )
+
+
+class ChoiceLookupForm(forms.Form):
+    unit_number = forms.CharField(label=_("不动产单元号"), max_length=28)
+    reason = forms.CharField(
+        label=_("查看事由"),
+        max_length=200,
+        min_length=2,
+        help_text=_("必填，将记入访问日志。"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
