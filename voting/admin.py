@@ -73,7 +73,7 @@ from voting.selectors import (
     participation_summary,
     results_visible_to,
 )
-from voting.services.admin_delivery import subject_delivery_record
+from voting.services.delivery import subject_delivery_record
 from voting.services.admin_drafts import assembly_draft_update
 from voting.services.assemblies import (
     assembly_announce,
@@ -713,7 +713,7 @@ class AssemblyAdmin(VotingScopedMixin, admin.ModelAdmin):
         form = DeliveryForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
-                subject = subject_delivery_record(
+                record = subject_delivery_record(
                     actor=request.user,
                     assembly=assembly,
                     unit_number=form.cleaned_data["unit_number"].strip(),
@@ -723,7 +723,7 @@ class AssemblyAdmin(VotingScopedMixin, admin.ModelAdmin):
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                units = "、".join(_part_label(p) for p in subject.parts.order_by("building", "room"))
+                units = "、".join(_part_label(p) for p in record.subject.parts.order_by("building", "room"))
                 self.message_user(
                     request, gettext("已登记 %(units)s 的表决票送达。") % {"units": units}, messages.SUCCESS
                 )

@@ -35,7 +35,7 @@ from voting.models import (
     VotingSubject,
 )
 from voting.selectors import ballot_choices_for_official
-from voting.services.admin_delivery import subject_delivery_record
+from voting.services.delivery import subject_delivery_record
 from voting.services.assemblies import MotionSpec, assembly_create
 from voting.services.ballots import ballot_cast, paper_ballot_enter
 from voting.services.tally import assembly_tally
@@ -938,13 +938,13 @@ def test_a_corrected_delivery_is_logged_with_the_previous_values(scene):
     # when
     subject = subject_delivery_record(
         actor=scene.e.official, assembly=scene.open, unit_number=number, delivered_at=now, warned=True
-    )
+    ).subject
     # then
     assert (subject.delivered_at, subject.warned) == (now, True)
     entry = AuditEntry.objects.filter(assembly=scene.open).latest("seq")
     assert (entry.action, entry.data["previous"], entry.data["units"]) == (
         "subject.delivery",
-        {"delivered_at": now.isoformat(), "warned": False},
+        {"delivered_at": timezone.localtime(now).isoformat(), "warned": False},
         [number],
     )
 

@@ -122,13 +122,15 @@ def assembly_announce(*, actor: User, assembly: Assembly, now: dt.datetime | Non
         a = _locked(assembly)
         if a.status != S.DRAFT:
             raise WrongState(_("只有草稿状态的会议可以公告。"), code="wrong_state")
-        if a.opens_at - now < dt.timedelta(days=settings.VOTING_MIN_NOTICE_DAYS):
+        # A minimum of zero days means no minimum (acceptance tests announce meetings that open at once).
+        min_notice = settings.VOTING_MIN_NOTICE_DAYS
+        if min_notice and a.opens_at - now < dt.timedelta(days=min_notice):
             raise ApplicationError(
                 _("公告须在投票开始前至少 %(days)s 天发布。") % {"days": settings.VOTING_MIN_NOTICE_DAYS},
                 code="notice_too_short",
             )
         window = a.closes_at - a.opens_at
-        if window < dt.timedelta(days=settings.VOTING_MIN_WINDOW_DAYS):
+        if settings.VOTING_MIN_WINDOW_DAYS and window < dt.timedelta(days=settings.VOTING_MIN_WINDOW_DAYS):
             raise ApplicationError(
                 _("投票期不得少于 %(days)s 天。") % {"days": settings.VOTING_MIN_WINDOW_DAYS},
                 code="window_too_short",
