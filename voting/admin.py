@@ -73,7 +73,6 @@ from voting.selectors import (
     participation_summary,
     results_visible_to,
 )
-from voting.services.delivery import subject_delivery_record
 from voting.services.admin_drafts import assembly_draft_update
 from voting.services.assemblies import (
     assembly_announce,
@@ -84,6 +83,7 @@ from voting.services.assemblies import (
     assembly_publish,
 )
 from voting.services.ballots import paper_ballot_enter
+from voting.services.delivery import subject_delivery_record
 from voting.services.tally import assembly_tally
 
 S = Assembly.Status

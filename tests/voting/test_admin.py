@@ -35,9 +35,9 @@ from voting.models import (
     VotingSubject,
 )
 from voting.selectors import ballot_choices_for_official
-from voting.services.delivery import subject_delivery_record
 from voting.services.assemblies import MotionSpec, assembly_create
 from voting.services.ballots import ballot_cast, paper_ballot_enter
+from voting.services.delivery import subject_delivery_record
 from voting.services.tally import assembly_tally
 
 ORDINARY = MotionSpec(title="选聘物业服务企业", category=4)
