@@ -1,0 +1,555 @@
+"""The owner's voting pages: list, notice, ballot (with every refusal), receipt, my ballot, receipt check and
+participation — in the browser client, against the real services."""
+
+import datetime as dt
+from http import HTTPStatus
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.voting.conftest import close, open_assembly
+from tests.voting.views.helpers import (
+    ORDINARY,
+    RAISE_FUNDS,
+    RAW_PHONE,
+    browser,
+    post_data,
+    raw_ids,
+    vote_all,
+)
+from voting.models import BallotSubmission, CountedBallot, VoteRefusal
+from voting.services.assemblies import MotionSpec, assembly_announce, assembly_create, assembly_publish
+from voting.services.tally import assembly_tally
+
+ELECTION = MotionSpec(title="选举业主委员会委员", category=3, seats=1, candidates=("赵一", "钱二"))
+
+
+def test_anonymous_is_sent_to_login(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+
+    # when
+    responses = [Client().get(url) for url in ("/voting/", f"/voting/{a.pk}/", f"/voting/{a.pk}/ballot/")]
+
+    # then
+    assert [r.status_code for r in responses] == [HTTPStatus.FOUND] * 3
+    assert responses[2]["Location"] == f"/accounts/login/?next=/voting/{a.pk}/ballot/"
+
+
+def test_list_shows_own_compound_assemblies_without_drafts(electorate):
+    # given
+    e, other = electorate(["100.00"] * 2), electorate(["100.00"] * 2)
+    mine = open_assembly(e, [ORDINARY])
+    now = timezone.now()
+    assembly_create(
+        actor=e.official,
+        compound=e.compound,
+        title="草稿会议",
+        opens_at=now + dt.timedelta(days=30),
+        closes_at=now + dt.timedelta(days=40),
+        motions=[ORDINARY],
+    )
+    open_assembly(other, [ORDINARY])
+    vote_all(mine, [(e.owners[0], "for")])
+
+    # when
+    response = browser(e.owners[0]).get("/voting/")
+
+    # then
+    assert response.status_code == HTTPStatus.OK
+    assert [(a.pk, a.voted) for a in response.context["assemblies"]] == [(mine.pk, True)]
+    assert "草稿会议" not in response.content.decode()
+
+
+def test_list_query_count_does_not_grow_with_assemblies(electorate, django_assert_max_num_queries):
+    # given
+    e = electorate(["100.00"] * 2)
+    open_assembly(e, [ORDINARY])
+    client = browser(e.owners[0])
+    with CaptureQueriesContext(connection) as one:
+        client.get("/voting/")
+    for _ in range(4):
+        open_assembly(e, [ORDINARY])
+
+    # when
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        response = client.get("/voting/")
+
+    # then
+    assert len(response.context["assemblies"]) == 5
+
+
+def test_other_compounds_owner_gets_404_on_every_page(electorate):
+    # given
+    e, other = electorate(["100.00"] * 2), electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+    client = browser(other.owners[0])
+    pages = ["", "ballot/", "receipt/", "my-ballot/", "check/", "participation/", "results/", "certificate/"]
+
+    # when
+    statuses = [client.get(f"/voting/{a.pk}/{page}").status_code for page in pages]
+    post = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+
+    # then
+    assert statuses == [HTTPStatus.NOT_FOUND] * len(pages)
+    assert post.status_code == HTTPStatus.NOT_FOUND
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+
+
+def test_notice_explains_categories_thresholds_policy_roll_and_counts(electorate):
+    # given
+    e = electorate(["100.00"] * 10)
+    a = open_assembly(e, [ORDINARY, RAISE_FUNDS], revote=True)
+    vote_all(a, [(e.owners[0], "for")])
+
+    # when
+    response = browser(e.owners[1]).get(f"/voting/{a.pk}/")
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "第四项：选聘和解聘物业服务企业或者其他管理人" in html
+    assert "第六项：筹集建筑物及其附属设施的维修资金" in html
+    assert "参与表决专有部分面积过半数且参与表决人数过半数的业主同意" in html
+    assert "参与表决专有部分面积四分之三以上且参与表决人数四分之三以上的业主同意" in html
+    assert "截止前可以改票，以最后一次投票为准。" in html
+    assert a.roll_fingerprint in html
+    assert "1000.00 ㎡" in html
+    assert "1 / 10（10.00%）" in html
+    assert "100.00 / 1000.00 ㎡（10.00%）" in html
+    assert response.context["standing"].code is None
+
+
+def test_full_owner_flow_ballot_receipt_my_ballot_and_check(electorate):
+    # given
+    e = electorate(["100.00"] * 4)
+    a = open_assembly(e, [ORDINARY, RAISE_FUNDS])
+    client = browser(e.owners[0])
+
+    # when
+    form = client.get(f"/voting/{a.pk}/ballot/")
+    cast = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for", 2: "against"}))
+    receipt_page = client.get(f"/voting/{a.pk}/receipt/")
+
+    # then
+    assert form.status_code == HTTPStatus.OK
+    assert form.content.decode().count('type="radio"') == 6
+    assert cast.status_code == HTTPStatus.FOUND
+    assert cast["Location"] == f"/voting/{a.pk}/receipt/"
+    submission = BallotSubmission.objects.get(assembly=a)
+    motions = {m.position: str(m.pk) for m in a.motions.all()}
+    assert submission.choices == {motions[1]: "for", motions[2]: "against"}
+    html = receipt_page.content.decode()
+    assert receipt_page.status_code == HTTPStatus.OK
+    assert submission.receipt in html
+    assert timezone.localtime(submission.cast_at).strftime("%Y-%m-%d %H:%M:%S") in html
+    assert [p["unit_number"] for p in receipt_page.context["places"]] == [e.numbers[0]]
+
+    # when
+    mine = client.get(f"/voting/{a.pk}/my-ballot/")
+    check = client.get(f"/voting/{a.pk}/check/", {"receipt": submission.receipt.upper()})
+
+    # then
+    assert mine.status_code == HTTPStatus.OK
+    [ballot] = mine.context["ballots"]
+    assert ballot["receipt"] == submission.receipt
+    assert [(line["motion"].position, line["choice"]) for line in ballot["lines"]] == [
+        (1, "for"),
+        (2, "against"),
+    ]
+    assert check.status_code == HTTPStatus.OK
+    assert check.context["outcome"] == {
+        "receipt": submission.receipt,
+        "found": True,
+        "counted": True,
+        "cast_at": submission.cast_at,
+    }
+    assert "已计入" in check.content.decode()
+
+
+def test_election_ballot_has_a_radio_group_per_candidate(electorate):
+    # given
+    e = electorate(["100.00"] * 3)
+    a = open_assembly(e, [ELECTION])
+    motion = a.motions.get()
+    c1, c2 = motion.candidates.order_by("position")
+    client = browser(e.owners[0])
+
+    # when
+    form = client.get(f"/voting/{a.pk}/ballot/")
+    cast = client.post(
+        f"/voting/{a.pk}/ballot/", {f"m{motion.pk}_c{c1.pk}": "for", f"m{motion.pk}_c{c2.pk}": "abstain"}
+    )
+
+    # then
+    assert form.content.decode().count('type="radio"') == 6
+    assert cast.status_code == HTTPStatus.FOUND
+    assert BallotSubmission.objects.get(assembly=a).choices == {
+        str(motion.pk): {str(c1.pk): "for", str(c2.pk): "abstain"}
+    }
+
+
+def test_incomplete_ballot_is_refused_on_the_page_and_keeps_the_ticks(electorate):
+    # given
+    e = electorate(["100.00"] * 4)
+    a = open_assembly(e, [ORDINARY, RAISE_FUNDS])
+    first, second = a.motions.order_by("position")
+
+    # when
+    response = browser(e.owners[0]).post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "against"}))
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["refusal"]["code"] == "incomplete_ballot"
+    assert "请对全部 2 项表决事项作出选择。" in html
+    assert f'name="m{first.pk}" value="against" id="id_m{first.pk}_1" checked' in html
+    assert "checked" not in html.split(f'name="m{second.pk}"', 1)[1].split("</fieldset>", 1)[0]
+    assert response.context["form"].errors == {f"m{second.pk}": ["请选择同意、反对或弃权。"]}
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+    assert list(VoteRefusal.objects.filter(assembly=a).values_list("code", flat=True)) == [
+        "incomplete_ballot"
+    ]
+
+
+def test_second_ballot_is_refused_as_already_voted(electorate):
+    # given
+    e = electorate(["100.00"] * 4)
+    a = open_assembly(e, [ORDINARY])
+    client = browser(e.owners[0])
+    client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+
+    # when
+    response = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "against"}))
+    page = client.get(f"/voting/{a.pk}/ballot/")
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert response.context["refusal"]["code"] == "already_voted"
+    assert "您已投票，本次会议不允许改票。" in html
+    assert f'href="/voting/{a.pk}/my-ballot/"' in html
+    assert 'value="against" id="id_m' in html and "checked" in html
+    assert list(BallotSubmission.objects.filter(assembly=a).values_list("choices", flat=True)) == [
+        {str(a.motions.get().pk): "for"}
+    ]
+    assert page.status_code == HTTPStatus.OK
+    assert page.context["show_form"] is False
+    assert page.context["standing"].code == "already_voted"
+
+
+def test_revote_replaces_the_counted_ballot(electorate):
+    # given
+    e = electorate(["100.00"] * 4)
+    a = open_assembly(e, [ORDINARY], revote=True)
+    client = browser(e.owners[0])
+    client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+
+    # when
+    response = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "against"}))
+
+    # then
+    assert response.status_code == HTTPStatus.FOUND
+    first, last = BallotSubmission.objects.filter(assembly=a).order_by("cast_at", "pk")
+    assert CountedBallot.objects.get(assembly=a).submission_id == last.pk
+    check = client.get(f"/voting/{a.pk}/check/", {"receipt": first.receipt})
+    assert (check.context["outcome"]["found"], check.context["outcome"]["counted"]) == (True, False)
+    assert "未计入" in check.content.decode()
+
+
+def test_someone_not_on_the_roll_is_refused(electorate):
+    # given: the street official sees the assembly but holds no unit on its roll
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+
+    # when
+    response = browser(e.official).post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+
+    # then
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.context["refusal"]["code"] == "not_on_roll"
+    assert "您不在本次会议的表决名册上。" in response.content.decode()
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+
+
+def test_co_owner_who_is_not_the_designated_voter_is_refused(electorate):
+    # given: unit 0 is held jointly by persons 0 (certificate holder, designated) and 5
+    e = electorate(["100.00"] * 3, holders_of={0: [0, 5]})
+    a = open_assembly(e, [ORDINARY])
+    co_owner = e.owners[3]
+    client = browser(co_owner)
+
+    # when
+    page = client.get(f"/voting/{a.pk}/ballot/")
+    response = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+
+    # then
+    assert page.context["standing"].code == "not_designated_voter"
+    assert page.context["show_form"] is False
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response.context["refusal"]["code"] == "not_designated_voter"
+    assert "共有房屋由指定的共有人表决，您不是该房屋的表决代表。" in response.content.decode()
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+
+
+def test_ballot_after_close_is_refused_as_not_open(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+    client = browser(e.owners[0])
+    client.get(f"/voting/{a.pk}/ballot/")
+    close(e, a)
+
+    # when
+    response = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert response.context["refusal"]["code"] == "not_open"
+    assert "当前不在投票期内。" in html
+    assert 'value="for" id="id_m' in html and "checked" in html
+    assert list(VoteRefusal.objects.filter(assembly=a).values_list("code", flat=True)) == ["not_open"]
+
+
+def test_tampered_choice_is_a_form_error_and_nothing_is_cast(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+
+    # when
+    response = browser(e.owners[0]).post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "maybe"}))
+
+    # then
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert list(response.context["form"].errors) == [f"m{a.motions.get().pk}"]
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+
+
+def test_receipt_page_without_a_fresh_ballot_goes_to_my_ballot(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+
+    # when
+    response = browser(e.owners[0]).get(f"/voting/{a.pk}/receipt/")
+
+    # then
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == f"/voting/{a.pk}/my-ballot/"
+
+
+def test_my_ballot_shows_only_the_owners_own_choices(electorate):
+    # given
+    e = electorate(["100.00"] * 3)
+    a = open_assembly(e, [ORDINARY])
+    vote_all(a, [(e.owners[0], "for"), (e.owners[1], "against")])
+    mine, theirs = (
+        BallotSubmission.objects.get(assembly=a, submitted_by=e.owners[0]),
+        BallotSubmission.objects.get(assembly=a, submitted_by=e.owners[1]),
+    )
+
+    # when
+    response = browser(e.owners[0]).get(f"/voting/{a.pk}/my-ballot/")
+    nobody = browser(e.owners[2]).get(f"/voting/{a.pk}/my-ballot/")
+
+    # then
+    html = response.content.decode()
+    assert [(b["receipt"], b["units"]) for b in response.context["ballots"]] == [
+        (mine.receipt, [e.numbers[0]])
+    ]
+    assert mine.receipt in html
+    assert theirs.receipt not in html
+    assert "反对" not in html
+    assert nobody.context["ballots"] == []
+    assert "您在本次会议中还没有计入的选票。" in nobody.content.decode()
+
+
+def test_receipt_check_unknown_and_malformed(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+    client = browser(e.owners[1])
+
+    # when
+    unknown = client.get(f"/voting/{a.pk}/check/", {"receipt": "ab" * 32})
+    malformed = client.get(f"/voting/{a.pk}/check/", {"receipt": "not-a-receipt"})
+    empty = client.get(f"/voting/{a.pk}/check/")
+
+    # then
+    assert unknown.status_code == HTTPStatus.OK
+    assert unknown.context["outcome"] == {"receipt": "ab" * 32, "found": False, "counted": False}
+    assert "未找到" in unknown.content.decode()
+    assert malformed.status_code == HTTPStatus.BAD_REQUEST
+    assert "回执码应为 64 位" in malformed.content.decode()
+    assert (empty.status_code, empty.context["outcome"]) == (HTTPStatus.OK, None)
+
+
+def test_receipt_check_shows_no_name_and_no_choice(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+    vote_all(a, [(e.owners[0], "against")])
+    receipt = BallotSubmission.objects.get(assembly=a).receipt
+
+    # when
+    response = browser(e.owners[1]).get(f"/voting/{a.pk}/check/", {"receipt": receipt})
+
+    # then
+    html = response.content.decode()
+    assert response.context["outcome"]["counted"] is True
+    assert e.owners[0].owner.name not in html
+    assert "反对" not in html
+
+
+def test_participation_lists_units_without_names_or_choices(electorate):
+    # given
+    e = electorate(["100.00", "90.50", "80.25"])
+    a = open_assembly(e, [ORDINARY])
+    vote_all(a, [(e.owners[1], "against")])
+
+    # when
+    response = browser(e.owners[0]).get(f"/voting/{a.pk}/participation/")
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert sorted((str(r["area"]), r["voted"]) for r in response.context["page"].object_list) == [
+        ("100.00", False),
+        ("80.25", False),
+        ("90.50", True),
+    ]
+    assert set(response.context["page"].object_list[0]) == {
+        "building",
+        "room",
+        "area",
+        "voted",
+        "planned_use",
+    }
+    for owner in e.owners:
+        assert owner.owner.name not in html
+    assert "反对" not in html and "同意" not in html
+    assert "1 / 3（33.33%）" in html
+
+
+def test_participation_query_count_does_not_grow_with_units(electorate, django_assert_max_num_queries):
+    # given
+    small, large = electorate(["100.00"] * 3), electorate(["100.00"] * 30)
+    a_small, a_large = open_assembly(small, [ORDINARY]), open_assembly(large, [ORDINARY])
+    vote_all(a_large, [(u, "for") for u in large.owners[:10]])
+    with CaptureQueriesContext(connection) as few:
+        browser(small.owners[0]).get(f"/voting/{a_small.pk}/participation/")
+
+    # when
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = browser(large.owners[0]).get(f"/voting/{a_large.pk}/participation/")
+
+    # then
+    assert len(response.context["page"].object_list) == 30
+    assert sum(r["voted"] for r in response.context["page"].object_list) == 10
+
+
+def test_home_lists_the_owners_assemblies(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+
+    # when
+    response = browser(e.owners[0]).get("/")
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert f'href="/voting/{a.pk}/"' in html
+    assert 'href="/voting/"' in html
+
+
+def test_no_raw_phone_or_id_number_on_any_page(electorate):
+    # given: a whole assembly seen by an owner, from the ballot to the published certificate
+    e = electorate(["100.00"] * 10)
+    a = open_assembly(e, [ORDINARY])
+    client = browser(e.owners[0])
+    pages = [client.get("/").content.decode(), client.get(f"/voting/{a.pk}/ballot/").content.decode()]
+    client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+    pages.append(client.get(f"/voting/{a.pk}/receipt/").content.decode())
+    vote_all(a, [(u, "for") for u in e.owners[1:7]] + [(e.owners[7], "against")])
+    close(e, a)
+    assembly_tally(assembly=a)
+    assembly_publish(actor=e.official, assembly=a)
+
+    # when
+    for page in ["", "my-ballot/", "check/", "participation/", "results/", "certificate/"]:
+        response = client.get(f"/voting/{a.pk}/{page}")
+        assert response.status_code == HTTPStatus.OK
+        pages.append(response.content.decode())
+    pages.append(client.get("/voting/").content.decode())
+
+    # then
+    ids = raw_ids(e)
+    assert len(pages) == 10
+    for html in pages:
+        assert RAW_PHONE not in html
+        assert not [i for i in ids if i in html]
+
+
+def test_announced_assembly_shows_the_notice_and_no_ballot_yet(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    now = timezone.now()
+    a = assembly_create(
+        actor=e.official,
+        compound=e.compound,
+        title="第二次业主大会",
+        opens_at=now + dt.timedelta(days=20),
+        closes_at=now + dt.timedelta(days=26),
+        motions=[ORDINARY],
+    )
+    assembly_announce(actor=e.official, assembly=a)
+    a.refresh_from_db()
+    client = browser(e.owners[0])
+
+    # when
+    notice = client.get(f"/voting/{a.pk}/")
+    ballot = client.get(f"/voting/{a.pk}/ballot/")
+    results = client.get(f"/voting/{a.pk}/results/")
+
+    # then
+    assert notice.status_code == HTTPStatus.OK
+    assert a.roll_fingerprint in notice.content.decode()
+    assert (ballot.status_code, ballot.context["standing"].code, ballot.context["show_form"]) == (
+        HTTPStatus.OK,
+        "not_open",
+        False,
+    )
+    assert "当前不在投票期内。" in ballot.content.decode()
+    assert results.status_code == HTTPStatus.CONFLICT
+    assert "投票尚未开始" in results.content.decode()
+
+
+def test_official_previews_a_draft_without_a_roll(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    now = timezone.now()
+    a = assembly_create(
+        actor=e.official,
+        compound=e.compound,
+        title="草稿会议",
+        opens_at=now + dt.timedelta(days=20),
+        closes_at=now + dt.timedelta(days=26),
+        motions=[ORDINARY],
+    )
+    client = browser(e.official)
+
+    # when
+    notice = client.get(f"/voting/{a.pk}/")
+    ballot = client.get(f"/voting/{a.pk}/ballot/")
+    owner = browser(e.owners[0]).get(f"/voting/{a.pk}/")
+
+    # then
+    assert notice.status_code == HTTPStatus.OK
+    assert "名册在会议公告时冻结，届时在此公布。" in notice.content.decode()
+    assert (ballot.status_code, ballot.context["show_form"]) == (HTTPStatus.OK, False)
+    assert owner.status_code == HTTPStatus.NOT_FOUND

@@ -1,0 +1,119 @@
+"""Reads behind the owners' voting pages: the owner's assemblies, where the owner stands on a ballot, and the
+owner's own ballot shaped for display. Never another owner's choices, never partial results."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
+from django.utils import timezone
+
+from registry.models import Ownership, User
+from voting.certificate import CHOICE_LABELS
+from voting.models import Assembly, CountedBallot, Motion, RollPart, VotingSubject
+from voting.selectors import assembly_list_visible_to, my_ballot
+from voting.services.ballots import subjects_for_voter
+
+LIVE_STATES = (Assembly.Status.ANNOUNCED, Assembly.Status.OPEN)
+
+
+def owner_assembly_list(*, user: User) -> QuerySet[Assembly]:
+    """Assemblies of the compounds the user may see, without drafts, each annotated with `voted` (whether the
+    user's counted ballot is in)."""
+    qs = assembly_list_visible_to(user=user).exclude(status=Assembly.Status.DRAFT)
+    owner = getattr(user, "owner", None)
+    if owner is None:
+        return qs.annotate(voted=Value(False, output_field=BooleanField()))
+    mine = CountedBallot.objects.filter(assembly=OuterRef("pk")).filter(
+        Q(subject__voter=owner) | Q(submission__submitted_by=user)
+    )
+    return qs.annotate(voted=Exists(mine))
+
+
+def owner_assemblies_for_home(*, user: User, limit: int = 5) -> list[Assembly]:
+    """The few assemblies worth a line on "my home": announced or open first, then the most recent."""
+    rows = list(owner_assembly_list(user=user)[: limit * 4])
+    rows.sort(key=lambda a: (a.status not in LIVE_STATES,))  # stable: keeps newest-first within each group
+    return rows[:limit]
+
+
+@dataclass
+class BallotStanding:
+    """Where the user stands on an assembly's ballot, checked before showing the form (the service decides)."""
+
+    code: str | None  # the refusal the service would give now, or None
+    voted: bool
+    parts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def ballot_standing(*, user: User, assembly: Assembly) -> BallotStanding:
+    """The expected refusal (not_open, not_on_roll, not_designated_voter, already_voted) or None, whether the
+    user has a counted ballot, and the roll parts the user would vote for."""
+    # Before announcement there is no roll (and no record date to compare transfers against).
+    subjects = subjects_for_voter(assembly=assembly, user=user) if assembly.announced_at else []
+    voted = (
+        CountedBallot.objects.filter(assembly=assembly, subject__in=subjects).exists() if subjects else False
+    )
+    parts = list(
+        RollPart.objects.filter(subject__in=subjects)
+        .order_by("building", "room", "unit_number")
+        .values("building", "room", "area", "unit_number")
+    )
+    now = timezone.now()
+    code: str | None = None
+    if assembly.status != Assembly.Status.OPEN or not (assembly.opens_at <= now < assembly.closes_at):
+        code = "not_open"
+    elif not subjects:
+        code = "not_designated_voter" if _co_owner_on_roll(user=user, assembly=assembly) else "not_on_roll"
+    elif voted and not assembly.revote:
+        code = "already_voted"
+    return BallotStanding(code=code, voted=voted, parts=parts)
+
+
+def _co_owner_on_roll(*, user: User, assembly: Assembly) -> bool:
+    owner = getattr(user, "owner", None)
+    if owner is None:
+        return False
+    units = Ownership.objects.filter(owner=owner, valid_to__isnull=True).values("unit_id")
+    return RollPart.objects.filter(
+        assembly=assembly, unit_id__in=units, subject__kind=VotingSubject.Kind.CO_OWNED
+    ).exists()
+
+
+def roll_places(*, assembly: Assembly, unit_numbers: list[str]) -> list[dict[str, Any]]:
+    """Building, room and area of the given units on the assembly's roll (for the confirmation page)."""
+    return list(
+        RollPart.objects.filter(assembly=assembly, unit_number__in=unit_numbers)
+        .order_by("building", "room", "unit_number")
+        .values("building", "room", "area", "unit_number")
+    )
+
+
+def my_ballot_display(*, user: User, assembly: Assembly, motions: list[Motion]) -> list[dict[str, Any]]:
+    """The user's own counted ballots (voting.selectors.my_ballot) with each choice next to its motion."""
+    ballots = my_ballot(user=user, assembly=assembly)
+    numbers = [n for b in ballots for n in b["units"]]
+    places = {p["unit_number"]: p for p in roll_places(assembly=assembly, unit_numbers=numbers)}
+    out = []
+    for ballot in ballots:
+        choices = ballot["choices"]
+        lines = []
+        for m in motions:
+            value = choices.get(str(m.pk))
+            if m.kind == Motion.Kind.ELECTION and isinstance(value, dict):
+                lines.append(
+                    {
+                        "motion": m,
+                        "candidates": [
+                            {
+                                "name": c.name,
+                                "choice": value.get(str(c.pk)),
+                                "label": CHOICE_LABELS.get(value.get(str(c.pk)), ""),
+                            }
+                            for c in m.candidates.all()
+                        ],
+                    }
+                )
+            else:
+                lines.append({"motion": m, "choice": value, "label": CHOICE_LABELS.get(value, "")})
+        out.append({**ballot, "lines": lines, "places": [places[n] for n in ballot["units"] if n in places]})
+    return out
