@@ -13,7 +13,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import StrIndex
 from guardian.shortcuts import get_objects_for_user
 
-from registry.models import Compound, Parcel, QuarantinedRecord, User
+from registry.models import Compound, Ownership, Parcel, QuarantinedRecord, User
 
 ROLE_OWNER = "owner"
 ROLE_OFFICIAL = "official"
@@ -91,7 +91,8 @@ def compound_scope(user: User) -> Q:
         q |= Q(property_firm_id=staff.firm_id)
     owner = getattr(user, "owner", None)
     if owner is not None:
-        q |= Q(units__ownerships__owner_id=owner.pk, units__ownerships__valid_to__isnull=True)
+        # a subquery on the current-ownership index, not a join over every unit of every compound
+        q |= Q(pk__in=Ownership.objects.filter(owner_id=owner.pk, valid_to__isnull=True).values("unit__compound_id"))
     granted = get_objects_for_user(
         user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False
     )
@@ -114,7 +115,7 @@ def unit_scope(user: User) -> Q:
         q |= Q(compound__property_firm_id=staff.firm_id)
     owner = getattr(user, "owner", None)
     if owner is not None:
-        q |= Q(ownerships__owner_id=owner.pk, ownerships__valid_to__isnull=True)
+        q |= Q(pk__in=Ownership.objects.filter(owner_id=owner.pk, valid_to__isnull=True).values("unit_id"))
     granted = get_objects_for_user(
         user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False
     )

@@ -38,9 +38,13 @@ def assembly_list_visible_to(*, user: User) -> QuerySet[Assembly]:
 
 
 def assembly_get_visible(*, user: User, assembly_id: int) -> Assembly:
-    """One visible assembly, or Http404."""
-    assembly = assembly_list_visible_to(user=user).filter(pk=assembly_id).first()
+    """One visible assembly, or Http404 (one indexed look-up, then the scope checked on its compound only)."""
+    assembly = Assembly.objects.select_related("compound__community").filter(pk=assembly_id).first()
     if assembly is None:
+        raise Http404(str(assembly_id))
+    if not Compound.objects.filter(compound_scope(user), pk=assembly.compound_id).exists():
+        raise Http404(str(assembly_id))
+    if assembly.status == Assembly.Status.DRAFT and not (user.is_superuser or hasattr(user, "official")):
         raise Http404(str(assembly_id))
     return assembly
 

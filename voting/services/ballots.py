@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,14 +97,18 @@ def subjects_for_voter(*, assembly: Assembly, user: User) -> list[VotingSubject]
     if owner is None:
         return []
     subjects = list(VotingSubject.objects.filter(assembly=assembly, voter=owner))
-    newly = Ownership.objects.filter(
-        owner=owner, valid_to__isnull=True, valid_from__gt=assembly.announced_at
-    ).values("unit_id")
+    newly = list(
+        Ownership.objects.filter(owner=owner, valid_to__isnull=True, valid_from__gt=assembly.announced_at).values_list(
+            "unit_id", flat=True
+        )
+    )
+    if not newly:  # the common case: no title acquired since the roll froze
+        return subjects
+    counted = CountedBallot.objects.filter(assembly=assembly, subject=OuterRef("pk"))
     successors = (
         VotingSubject.objects.filter(assembly=assembly, parts__unit_id__in=newly)
-        .exclude(
-            Q(voter=owner) | Q(pk__in=CountedBallot.objects.filter(assembly=assembly).values("subject_id"))
-        )
+        .exclude(voter=owner)
+        .exclude(Exists(counted))
         .distinct()
     )
     return subjects + list(successors)
@@ -133,9 +137,11 @@ def _record(
     """In one transaction: share-lock the assembly (close waits for us), lock the subjects, append the
     submissions, derive the counted ballots, log. Raises `already_voted` when revote is off."""
     with transaction.atomic():
-        with connection.cursor() as cur:  # FOR SHARE: ballots run side by side; closing waits for them
-            cur.execute("SELECT 1 FROM voting_assembly WHERE id = %s FOR SHARE", [assembly.pk])
-        a = Assembly.objects.get(pk=assembly.pk)
+        # FOR SHARE: ballots run side by side; closing (FOR UPDATE) waits for the ones in flight.
+        a = Assembly.objects.raw(
+            "SELECT id, status, opens_at, closes_at, revote, receipt_secret FROM voting_assembly WHERE id = %s FOR SHARE",
+            [assembly.pk],
+        )[0]
         now = timezone.now()
         if a.status != Assembly.Status.OPEN or not (a.opens_at <= now < a.closes_at):
             raise WrongState(_("当前不在投票期内。"), code="not_open")

@@ -166,13 +166,15 @@ def assembly_tally(*, assembly: Assembly, actor: User | None = None) -> Assembly
             )
         matters: dict[int, dict[str, tuple[Decimal, int]]] = {}
         elections: dict[int, dict[int, dict[str, tuple[Decimal, int]]]] = {}
+        motions = list(a.motions.prefetch_related("candidates").order_by("position"))
         with connection.cursor() as cur:
             cur.execute(_MATTER_SQL, [a.pk])
             for motion_id, choice, area, heads in cur.fetchall():
                 matters.setdefault(motion_id, {})[choice] = (area, heads)
-            cur.execute(_ELECTION_SQL, [a.pk])
-            for motion_id, cand_id, choice, area, heads in cur.fetchall():
-                elections.setdefault(motion_id, {}).setdefault(cand_id, {})[choice] = (area, heads)
+            if any(m.kind == Motion.Kind.ELECTION for m in motions):
+                cur.execute(_ELECTION_SQL, [a.pk])
+                for motion_id, cand_id, choice, area, heads in cur.fetchall():
+                    elections.setdefault(motion_id, {}).setdefault(cand_id, {})[choice] = (area, heads)
         silent: list[VotingSubject] = []
         units: dict[int, list[str]] = {}
         if a.deemed_consent:
@@ -186,8 +188,8 @@ def assembly_tally(*, assembly: Assembly, actor: User | None = None) -> Assembly
             ):
                 units.setdefault(subject_id, []).append(number)
         MotionResult.objects.filter(motion__assembly=a).delete()
-        summary = {}
-        for motion in a.motions.prefetch_related("candidates").order_by("position"):
+        summary, rows = {}, []
+        for motion in motions:
             c = _count(a, matters.get(motion.pk, {}))
             candidates = (
                 _election(a, motion, elections.get(motion.pk, {}))
@@ -203,7 +205,7 @@ def assembly_tally(*, assembly: Assembly, actor: User | None = None) -> Assembly
                     **{k: v for k, v in d.items() if k != "count"},
                     "outcome": outcome(d["count"], major=motion.is_major),
                 }
-            result = MotionResult.objects.create(
+            result = MotionResult(
                 motion=motion,
                 area_participating=c.area_participating,
                 area_for=c.area_for,
@@ -217,7 +219,9 @@ def assembly_tally(*, assembly: Assembly, actor: User | None = None) -> Assembly
                 deemed_consent=deemed,
                 candidates=candidates,
             )
+            rows.append(result)
             summary[str(motion.pk)] = result.outcome
+        MotionResult.objects.bulk_create(rows)
         first_time = a.status == Assembly.Status.CLOSED
         a.status, a.tallied_at = Assembly.Status.TALLIED, a.tallied_at or timezone.now()
         a.save(update_fields=["status", "tallied_at"])
