@@ -76,8 +76,9 @@ def roles(user: User) -> set[str]:
     return found
 
 
-def compound_scope(user: User) -> Q:
-    """A filter over Compound for what `user` may see (superusers: everything)."""
+def _jurisdiction(user: User, *, compound: str, owned: str) -> Q:
+    """The one visibility rule, over any model: `compound` is the lookup path from it to its compound ("" for
+    Compound itself), `owned` the column a current ownership gives owners ("unit__compound_id" or "unit_id")."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if user.is_superuser:
@@ -85,42 +86,29 @@ def compound_scope(user: User) -> Q:
     q = Q(pk__in=[])
     official = getattr(user, "official", None)
     if official is not None:
-        q |= Q(community__path__startswith=official.region.path)
+        q |= Q(**{f"{compound}community__path__startswith": official.region.path})
     staff = getattr(user, "firm_staff", None)
     if staff is not None and staff.active:
-        q |= Q(property_firm_id=staff.firm_id)
+        q |= Q(**{f"{compound}property_firm_id": staff.firm_id})
     owner = getattr(user, "owner", None)
     if owner is not None:
         # a subquery on the current-ownership index, not a join over every unit of every compound
-        q |= Q(pk__in=Ownership.objects.filter(owner_id=owner.pk, valid_to__isnull=True).values("unit__compound_id"))
+        q |= Q(pk__in=Ownership.objects.filter(owner_id=owner.pk, valid_to__isnull=True).values(owned))
     granted = get_objects_for_user(
         user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False
     )
-    q |= Q(pk__in=granted.values("pk"))
+    q |= Q(**{f"{compound}pk__in": granted.values("pk")})
     return q
+
+
+def compound_scope(user: User) -> Q:
+    """A filter over Compound for what `user` may see (superusers: everything)."""
+    return _jurisdiction(user, compound="", owned="unit__compound_id")
 
 
 def unit_scope(user: User) -> Q:
     """A filter over Unit: officials and firms see units of their compounds; owners only their own units."""
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_superuser:
-        return Q()
-    q = Q(pk__in=[])
-    official = getattr(user, "official", None)
-    if official is not None:
-        q |= Q(compound__community__path__startswith=official.region.path)
-    staff = getattr(user, "firm_staff", None)
-    if staff is not None and staff.active:
-        q |= Q(compound__property_firm_id=staff.firm_id)
-    owner = getattr(user, "owner", None)
-    if owner is not None:
-        q |= Q(pk__in=Ownership.objects.filter(owner_id=owner.pk, valid_to__isnull=True).values("unit_id"))
-    granted = get_objects_for_user(
-        user, VIEW_COMPOUND, klass=Compound, accept_global_perms=False, with_superuser=False
-    )
-    q |= Q(compound_id__in=granted.values("pk"))
-    return q
+    return _jurisdiction(user, compound="compound__", owned="unit_id")
 
 
 def can_designate_voter(*, user: User, compound: Compound) -> bool:
