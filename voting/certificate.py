@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -82,8 +82,9 @@ SIDE_LABELS = {
 
 def category_label(category: int) -> str:
     """'第四项：选聘和解聘物业服务企业或者其他管理人'."""
+    chinese = (get_language() or "zh-hans").startswith("zh")
     return _("第%(n)s项：%(label)s") % {
-        "n": CATEGORY_NUMERALS.get(category, str(category)),
+        "n": CATEGORY_NUMERALS.get(category, str(category)) if chinese else str(category),
         "label": CATEGORY_LABELS.get(category, ""),
     }
 
