@@ -9,7 +9,7 @@ from django.http import Http404
 
 from config.errors import WrongState
 from registry.models import Compound, User
-from registry.permissions import compound_scope
+from registry.permissions import compound_scope, compound_visible
 from voting.models import (
     Assembly,
     AuditEntry,
@@ -42,7 +42,7 @@ def assembly_get_visible(*, user: User, assembly_id: int) -> Assembly:
     assembly = Assembly.objects.select_related("compound__community").filter(pk=assembly_id).first()
     if assembly is None:
         raise Http404(str(assembly_id))
-    if not Compound.objects.filter(compound_scope(user), pk=assembly.compound_id).exists():
+    if not compound_visible(user=user, compound=assembly.compound):
         raise Http404(str(assembly_id))
     if assembly.status == Assembly.Status.DRAFT and not (user.is_superuser or hasattr(user, "official")):
         raise Http404(str(assembly_id))

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -48,11 +49,30 @@ def _refuse(assembly: Assembly, user: User | None, error: ApplicationError) -> N
     raise error
 
 
+@dataclass(frozen=True)
+class _Agenda:
+    """The motions of an assembly as a ballot needs them (immutable once announced)."""
+
+    motions: tuple[Motion, ...]
+
+
+@lru_cache(maxsize=256)
+def _announced_agenda(assembly_id: int) -> _Agenda:
+    return _Agenda(
+        motions=tuple(
+            Motion.objects.filter(assembly_id=assembly_id).prefetch_related("candidates").order_by("position")
+        )
+    )
+
+
 def normalise_choices(*, assembly: Assembly, choices: Any) -> dict[str, Any]:
     """Every motion answered with for/against/abstain (elections: per candidate); returns canonical choices."""
     if not isinstance(choices, dict):
         raise ApplicationError(_("表决内容格式不正确。"), code="invalid_choice")
-    motions = list(assembly.motions.prefetch_related("candidates").order_by("position"))
+    if assembly.status in (Assembly.Status.DRAFT, Assembly.Status.CANCELLED):
+        motions = list(assembly.motions.prefetch_related("candidates").order_by("position"))
+    else:  # motions cannot change after announcement: read them once per process
+        motions = list(_announced_agenda(assembly.pk).motions)
     expected = {str(m.pk) for m in motions}
     given = {str(k) for k in choices}
     if given - expected:
@@ -98,9 +118,9 @@ def subjects_for_voter(*, assembly: Assembly, user: User) -> list[VotingSubject]
         return []
     subjects = list(VotingSubject.objects.filter(assembly=assembly, voter=owner))
     newly = list(
-        Ownership.objects.filter(owner=owner, valid_to__isnull=True, valid_from__gt=assembly.announced_at).values_list(
-            "unit_id", flat=True
-        )
+        Ownership.objects.filter(
+            owner=owner, valid_to__isnull=True, valid_from__gt=assembly.announced_at
+        ).values_list("unit_id", flat=True)
     )
     if not newly:  # the common case: no title acquired since the roll froze
         return subjects
