@@ -35,6 +35,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.admin import ServiceRefusalMixin
 from config.errors import ApplicationError
 from registry.identifiers import IdentifierError, normalize_phone, validate_unit_number, validate_uscc
 from registry.models import (
@@ -260,26 +261,12 @@ class SuperuserOnlyMixin:
         return request.user.is_active and request.user.is_superuser
 
 
-class ScopedAdmin(ScopedMixin, admin.ModelAdmin):
+class ScopedAdmin(ServiceRefusalMixin, ScopedMixin, admin.ModelAdmin):
     """A scoped model admin whose `save_model` may call a service.
 
     A service refusal rolls the save back (`changeform_view` is atomic); the form is then shown again with
     the staff member's input and the refusal on it.
     """
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: Any = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            request._service_refusal = error  # type: ignore[attr-defined]  # read by get_form
-            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
         record_save(actor=request.user, instance=obj, changed_fields=list(form.changed_data))
@@ -295,19 +282,6 @@ class ScopedAdmin(ScopedMixin, admin.ModelAdmin):
         for obj in instances:
             record_save(actor=request.user, instance=obj, changed_fields=list(changed.get(id(obj), [])))
         formset.save_m2m()
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        refusal: ApplicationError | None = getattr(request, "_service_refusal", None)
-        if refusal is None:
-            return form
-
-        class Refused(form):
-            def clean(self) -> dict[str, Any]:
-                super().clean()
-                raise ValidationError(refusal.message, code=refusal.code)
-
-        return Refused
 
 
 class ReadOnlyTabular(ScopedMixin, ReadOnlyMixin, admin.TabularInline):

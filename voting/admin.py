@@ -20,7 +20,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -33,6 +33,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.admin import ServiceRefusalMixin
 from config.errors import ApplicationError, WrongState
 from registry.models import Compound, Unit, User
 from registry.permissions import compound_scope
@@ -293,7 +294,7 @@ def _roll_search(assembly: Assembly, q: str) -> list[dict[str, Any]]:
 
 
 @admin.register(Assembly)
-class AssemblyAdmin(VotingScopedMixin, admin.ModelAdmin):
+class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
     scope_path = "compound"
     form = AssemblyForm
     inlines = (MotionInline,)
@@ -385,35 +386,6 @@ class AssemblyAdmin(VotingScopedMixin, admin.ModelAdmin):
         if db_field.name == "compound":
             kwargs["queryset"] = runnable_compounds(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        refusal: ApplicationError | None = getattr(request, "_service_refusal", None)
-        if refusal is None:
-            return form
-
-        class Refused(form):
-            def clean(self) -> dict[str, Any]:
-                super().clean()
-                raise ValidationError(refusal.message, code=refusal.code)
-
-        return Refused
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: Any = None,
-    ) -> HttpResponse:
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as error:
-            # The service refused (the changeform's transaction rolled back): show the form again with the
-            # staff member's input and the refusal on it.
-            self.message_user(request, error.message, messages.ERROR)
-            request._service_refusal = error  # type: ignore[attr-defined]
-            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Assembly, form: forms.ModelForm, change: bool) -> None:
         """Nothing here: the assembly and its motions are written together in `save_related`."""
