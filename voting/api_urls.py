@@ -37,4 +37,5 @@ urlpatterns = [
         apis.SubjectDeliveryApi.as_view(),
         name="api-assembly-subject-delivery",
     ),
+    path("assemblies/<int:id>/proxies/", apis.ProxyMandateCreateApi.as_view(), name="api-assembly-proxies"),
 ]

@@ -52,6 +52,7 @@ from voting.services.assemblies import (
 )
 from voting.services.ballots import ballot_cast, paper_ballot_enter, receipt_check
 from voting.services.delivery import subject_delivery_record
+from voting.services.proxies import proxy_mandate_record
 from voting.services.tally import assembly_tally
 
 TAG_VOTING = "voting"
@@ -784,3 +785,46 @@ class SubjectDeliveryApi(APIView):
             "warned": record.subject.warned,
         }
         return Response(self.OutputSerializer(body).data)
+
+
+class ProxyMandateCreateApi(APIView):
+    """Record a written proxy mandate: the named account casts the vote of the unit's voting subject."""
+
+    @extend_schema_serializer(component_name="ProxyMandateInput")
+    class InputSerializer(serializers.Serializer):
+        unit_number = serializers.CharField(help_text="A unit of the principal subject on the roll.")
+        proxy_username = serializers.CharField()
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema_serializer(component_name="ProxyMandate")
+    class OutputSerializer(serializers.Serializer):
+        unit_number = serializers.CharField()
+        proxy_username = serializers.CharField()
+        recorded_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="assemblies_proxies_create",
+        tags=[TAG_VOTING],
+        request=InputSerializer,
+        responses={201: OutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        description="Refusals: `forbidden` (403), `not_on_roll` (404), `wrong_state` / `already_voted` / "
+        "`proxy_exists` (409), `unknown_user`, `proxy_firm_staff_barred`, `proxy_cap_reached` (400).",
+    )
+    def post(self, request: Request, id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assembly = assembly_get_visible(user=request.user, assembly_id=id)
+        data = serializer.validated_data
+        mandate = proxy_mandate_record(
+            actor=request.user,
+            assembly=assembly,
+            unit_number=normalize_unit_number(data["unit_number"]),
+            proxy_username=data["proxy_username"],
+            note=data["note"],
+        )
+        body = {
+            "unit_number": normalize_unit_number(data["unit_number"]),
+            "proxy_username": mandate.proxy.get_username(),
+            "recorded_at": mandate.recorded_at,
+        }
+        return Response(self.OutputSerializer(body).data, status=status.HTTP_201_CREATED)

@@ -382,3 +382,36 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProxyMandate(models.Model):
+    """A written mandate: the subject's vote is cast by a proxy account (物业管理条例 art. 12), recorded by the
+    street office with the mandate's scan; capped per proxy and per assembly by `proxy_cap`."""
+
+    assembly = models.ForeignKey(
+        Assembly, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="proxies"
+    )
+    subject = models.ForeignKey(
+        VotingSubject, verbose_name=_("委托主体"), on_delete=models.CASCADE, related_name="+"
+    )
+    proxy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("代理人"),
+        on_delete=models.PROTECT,
+        related_name="proxy_mandates",
+    )
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+    scan = models.FileField(_("授权委托书扫描件"), upload_to="proxies/%Y/%m/", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("委托投票")
+        verbose_name_plural = _("委托投票")
+        constraints = [models.UniqueConstraint(fields=["assembly", "subject"], name="one_proxy_per_subject")]
+        indexes = [models.Index(fields=["assembly", "proxy"], name="proxy_by_account")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id} → {self.proxy_id}"

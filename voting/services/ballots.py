@@ -26,6 +26,7 @@ from voting.models import (
     BallotSubmission,
     CountedBallot,
     Motion,
+    ProxyMandate,
     RollPart,
     VoteRefusal,
     VotingSubject,
@@ -112,11 +113,19 @@ def receipt_for(
 
 def subjects_for_voter(*, assembly: Assembly, user: User) -> list[VotingSubject]:
     """The roll subjects this account casts for: as the frozen voter, or as the new holder of a part
-    transferred after the roll froze when its subject has no counted ballot (voting.md, "The roll")."""
+    transferred after the roll froze when its subject has no counted ballot (voting.md, "The roll"), and as
+    proxy under a recorded mandate."""
+    # Subjects whose written mandate names this account as proxy.
+    proxied = list(
+        VotingSubject.objects.filter(
+            assembly=assembly,
+            pk__in=ProxyMandate.objects.filter(assembly=assembly, proxy=user).values("subject_id"),
+        )
+    )
     owner = getattr(user, "owner", None)
     if owner is None:
-        return []
-    subjects = list(VotingSubject.objects.filter(assembly=assembly, voter=owner))
+        return proxied
+    subjects = [*VotingSubject.objects.filter(assembly=assembly, voter=owner), *proxied]
     newly = list(
         Ownership.objects.filter(
             owner=owner, valid_to__isnull=True, valid_from__gt=assembly.announced_at
