@@ -48,6 +48,7 @@ from voting.forms import (
     MotionForm,
     MotionFormSet,
     PaperBallotForm,
+    ProxyMandateForm,
     RollSearchForm,
     category_label,
 )
@@ -59,6 +60,7 @@ from voting.models import (
     CountedBallot,
     Motion,
     MotionResult,
+    ProxyMandate,
     RollPart,
     VoteRefusal,
     VotingSubject,
@@ -85,6 +87,7 @@ from voting.services.assemblies import (
 )
 from voting.services.ballots import paper_ballot_enter
 from voting.services.delivery import subject_delivery_record
+from voting.services.proxies import proxy_mandate_record
 from voting.services.tally import assembly_tally
 
 S = Assembly.Status
@@ -457,6 +460,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             pages.append((_("纸质票录入"), reverse("admin:voting_assembly_paper_ballot", args=[a.pk])))
         if runner and a.status in (S.ANNOUNCED, S.OPEN):
             pages.append((_("表决票送达登记"), reverse("admin:voting_assembly_delivery", args=[a.pk])))
+            pages.append((_("委托投票登记"), reverse("admin:voting_assembly_proxies", args=[a.pk])))
         if a.status in RESULT_STATES:
             pages.append((_("表决结果"), reverse("admin:voting_assembly_certificate", args=[a.pk])))
         if a.status in (S.CLOSED, *RESULT_STATES) and can_view_choices(
@@ -484,6 +488,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             route("participation", self.participation_view, "participation"),
             route("paper-ballot", self.paper_ballot_view, "paper_ballot"),
             route("delivery", self.delivery_view, "delivery"),
+            route("proxies", self.proxies_view, "proxies"),
             route("certificate", self.certificate_view, "certificate"),
             route("choices", self.choices_view, "choices"),
             *super().get_urls(),
@@ -717,6 +722,58 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             uses=dict(Unit.Use.choices),
             pick_param="unit",
             pick_url=reverse("admin:voting_assembly_delivery", args=[assembly.pk]),
+        )
+
+    def proxies_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Record written proxy mandates (the scan of the mandate attached); list those recorded."""
+        assembly, missing = self._resolve(request, object_id)
+        if missing is not None:
+            return missing
+        assert assembly is not None
+        self._require_runner(request, assembly)
+        search = RollSearchForm(request.GET or None)
+        q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+        form = ProxyMandateForm(
+            request.POST or None, request.FILES or None, initial={"unit_number": request.GET.get("unit", "")}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                proxy_mandate_record(
+                    actor=request.user,
+                    assembly=assembly,
+                    unit_number=form.cleaned_data["unit_number"].strip(),
+                    proxy_username=form.cleaned_data["proxy_username"].strip(),
+                    note=form.cleaned_data["note"],
+                    scan=form.cleaned_data["scan"],
+                )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, gettext("已登记委托投票。"), messages.SUCCESS)
+                return redirect("admin:voting_assembly_proxies", assembly.pk)
+        mandates = (
+            ProxyMandate.objects.filter(assembly=assembly)
+            .select_related("proxy")
+            .prefetch_related(
+                Prefetch("subject__parts", queryset=RollPart.objects.order_by("building", "room"))
+            )
+            .order_by("recorded_at", "pk")
+        )
+        return self._render(
+            request,
+            assembly,
+            "proxies.html",
+            _("委托投票登记"),
+            search=search,
+            matches=_roll_search(assembly, q) if q else None,
+            form=form,
+            recorded=[
+                (_units_of_subject(m.subject), m.proxy.get_username(), m.recorded_at, bool(m.scan))
+                for m in mandates
+            ],
+            uses=dict(Unit.Use.choices),
+            pick_param="unit",
+            pick_url=reverse("admin:voting_assembly_proxies", args=[assembly.pk]),
         )
 
     def certificate_view(self, request: HttpRequest, object_id: str) -> HttpResponse:

@@ -206,6 +206,13 @@ class DeliveryForm(forms.Form):
     )
 
 
+class ProxyMandateForm(forms.Form):
+    unit_number = forms.CharField(label=_("委托人房屋的不动产单元号"), max_length=28)
+    proxy_username = forms.CharField(label=_("代理人账号"), max_length=150)
+    note = forms.CharField(label=_("备注"), max_length=500, required=False)
+    scan = forms.FileField(label=_("授权委托书扫描件"), required=False)
+
+
 class ChoiceLookupForm(forms.Form):
     unit_number = forms.CharField(label=_("不动产单元号"), max_length=28)
     reason = forms.CharField(

@@ -103,3 +103,35 @@ def test_proxy_api_records_and_refuses_with_codes(electorate, world):
     assert by_official.json()["proxy_username"] == e.owners[2].username
     assert (twice.status_code, twice.json()["code"]) == (HTTPStatus.CONFLICT, "proxy_exists")
     assert (not_on_roll.status_code, not_on_roll.json()["code"]) == (HTTPStatus.NOT_FOUND, "not_on_roll")
+
+
+def test_the_street_office_records_a_mandate_in_the_admin(electorate):
+    # given
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    e = electorate(["100.00"] * 3)
+    a = open_assembly(e, [ORDINARY])
+    client = Client()
+    client.force_login(e.official)
+    url = f"/admin/voting/assembly/{a.pk}/proxies/"
+    # when
+    page = client.get(url)
+    response = client.post(
+        url,
+        {
+            "unit_number": e.numbers[0],
+            "proxy_username": e.owners[2].username,
+            "note": "书面委托",
+            "scan": SimpleUploadedFile("mandate.pdf", b"%PDF-1.4 mandate", content_type="application/pdf"),
+        },
+    )
+    refused = client.post(url, {"unit_number": e.numbers[0], "proxy_username": e.owners[1].username})
+    # then
+    assert page.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.FOUND
+    mandate = ProxyMandate.objects.get(assembly=a)
+    assert (mandate.proxy, mandate.note, bool(mandate.scan)) == (e.owners[2], "书面委托", True)
+    assert "该投票主体已有代理人。" in refused.content.decode()
+    listed = client.get(url).content.decode()
+    assert e.owners[2].username in listed and "有扫描件" in listed
