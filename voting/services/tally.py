@@ -28,9 +28,9 @@ FROM voting_countedballot cb
 JOIN voting_ballotsubmission b ON b.id = cb.submission_id
 JOIN voting_votingsubject s ON s.id = cb.subject_id
 CROSS JOIN LATERAL jsonb_each_text(b.choices) AS c(key, value)
-WHERE cb.assembly_id = %s AND jsonb_typeof(b.choices -> c.key) = 'string'
+WHERE cb.assembly_id = %s
 GROUP BY 1, 2
-"""
+"""  # election motions come back as JSON text here and are ignored: only matters read these rows
 
 _ELECTION_SQL = """
 SELECT m.key::bigint AS motion_id, c.key::bigint AS candidate_id, c.value AS choice, sum(s.area), count(*)
