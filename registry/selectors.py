@@ -17,7 +17,6 @@ from registry.models import (
     OwnersCommittee,
     Ownership,
     QuarantinedRecord,
-    Region,
     SyncRun,
     Unit,
     User,
@@ -131,14 +130,6 @@ def owner_current_unit_numbers(*, owner: Owner) -> list[str]:
     )
 
 
-def region_for_code(*, code: str) -> Region:
-    """A region by code, or Http404."""
-    region = Region.objects.filter(code=code).first()
-    if region is None:
-        raise Http404(code)
-    return region
-
-
 def equipment_overdue(*, today: dt.date | None = None) -> QuerySet[Equipment]:
     """In-service equipment whose next maintenance date has passed."""
     today = today or timezone.localdate()
@@ -173,14 +164,6 @@ def committee_current(*, compound: Compound) -> OwnersCommittee | None:
 def quarantined_record_list_visible_to(*, user: User) -> QuerySet[QuarantinedRecord]:
     """Quarantined feed lines `user` may see (officials: lines naming a parcel in their scope), newest first."""
     return QuarantinedRecord.objects.filter(quarantine_scope(user)).order_by("-created_at", "-pk")
-
-
-def quarantined_record_get_visible(*, user: User, pk: int) -> QuarantinedRecord:
-    """One visible quarantined line, or Http404."""
-    record = quarantined_record_list_visible_to(user=user).filter(pk=pk).first()
-    if record is None:
-        raise Http404(pk)
-    return record
 
 
 def sync_run_list_visible_to(*, user: User) -> QuerySet[SyncRun]:
