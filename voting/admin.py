@@ -284,6 +284,15 @@ def roll_preview(assembly: Assembly) -> dict[str, Any]:
     }
 
 
+def _roll_lookup(
+    request: HttpRequest, assembly: Assembly
+) -> tuple[RollSearchForm, list[dict[str, Any]] | None]:
+    """The roll-search form of a workflow page and its matches (None when nothing was asked)."""
+    search = RollSearchForm(request.GET or None)
+    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    return search, (_roll_search(assembly, q) if q else None)
+
+
 def _roll_search(assembly: Assembly, q: str) -> list[dict[str, Any]]:
     """Parts on the frozen roll matching a room or a unit number, with whether their subject voted."""
     voted = CountedBallot.objects.filter(assembly=assembly, subject=OuterRef("subject_id"))
@@ -613,8 +622,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             return missing
         assert assembly is not None
         self._require_runner(request, assembly)
-        search = RollSearchForm(request.GET or None)
-        q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+        search, matches = _roll_lookup(request, assembly)
         unit_number = (request.POST.get("unit_number") or request.GET.get("unit") or "").strip()
         part = (
             RollPart.objects.filter(assembly=assembly, unit_number=unit_number).first()
@@ -657,7 +665,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             "paper_ballot.html",
             _("纸质票录入"),
             search=search,
-            matches=_roll_search(assembly, q) if q else None,
+            matches=matches,
             part=part,
             part_label=_part_label(part) if part else "",
             subject_units=(
@@ -684,8 +692,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             return missing
         assert assembly is not None
         self._require_runner(request, assembly)
-        search = RollSearchForm(request.GET or None)
-        q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+        search, matches = _roll_lookup(request, assembly)
         initial = {"unit_number": request.GET.get("unit", "")}
         form = DeliveryForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
@@ -716,7 +723,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             "delivery.html",
             _("表决票送达登记（视为同意）"),
             search=search,
-            matches=_roll_search(assembly, q) if q else None,
+            matches=matches,
             form=form,
             recorded=[(_units_of_subject(s), s.delivered_at, s.warned) for s in recorded],
             uses=dict(Unit.Use.choices),
@@ -731,8 +738,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             return missing
         assert assembly is not None
         self._require_runner(request, assembly)
-        search = RollSearchForm(request.GET or None)
-        q = search.cleaned_data["q"].strip() if search.is_valid() else ""
+        search, matches = _roll_lookup(request, assembly)
         form = ProxyMandateForm(
             request.POST or None, request.FILES or None, initial={"unit_number": request.GET.get("unit", "")}
         )
@@ -765,7 +771,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             "proxies.html",
             _("委托投票登记"),
             search=search,
-            matches=_roll_search(assembly, q) if q else None,
+            matches=matches,
             form=form,
             recorded=[
                 (_units_of_subject(m.subject), m.proxy.get_username(), m.recorded_at, bool(m.scan))

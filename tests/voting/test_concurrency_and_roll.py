@@ -195,3 +195,27 @@ def test_developer_bucket_and_parking_policy_shape_the_roll():
     assert (with_parking.area_total, with_parking.heads_total) == (Decimal("215.00"), 3)
     assert (without.area_total, without.heads_total) == (Decimal("200.00"), 2)
     assert with_parking.roll_fingerprint != without.roll_fingerprint
+
+
+@pytest.mark.django_db
+def test_only_the_street_office_running_it_may_re_run_a_tally():
+    # given: a closed assembly, and an official of another district
+    from registry.services.accounts import official_create
+    from registry.services.places import master_data_load
+
+    e = build_electorate(["100.00"] * 3)
+    a = open_assembly(e, [ORDINARY])
+    close(e, a)
+    master_data_load(
+        doc={"regions": [{"code": "370213", "name": "李沧区", "level": "district", "parent": "370200"}]}
+    )
+    other = official_create(
+        username="street_b_tally", password="Gongzhi-test-2026", region_code="370213"
+    ).user
+    # when
+    with pytest.raises(ApplicationError) as refused:
+        assembly_tally(assembly=a, actor=other)
+    # then: refused, nothing stored; the worker (no actor) may tally
+    assert (refused.value.code, refused.value.status) == ("forbidden", 403)
+    assert not MotionResult.objects.filter(motion__assembly=a).exists()
+    assert assembly_tally(assembly=a).status == "tallied"

@@ -14,9 +14,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import WrongState
+from config.errors import Forbidden, WrongState
 from registry.models import User
 from voting.models import Assembly, Motion, MotionResult, RollPart, VotingSubject
+from voting.permissions import can_run_assembly
 from voting.rules import Count, outcome
 from voting.services.audit import audit_append
 
@@ -156,7 +157,10 @@ def _election(
 
 
 def assembly_tally(*, assembly: Assembly, actor: User | None = None) -> Assembly:
-    """Compute and store every motion's result from the counted ballots; safe to re-run (same result)."""
+    """Compute and store every motion's result from the counted ballots; safe to re-run (same result).
+    Staff may re-run it only for assemblies they run; the worker runs it with no actor."""
+    if actor is not None and not can_run_assembly(user=actor, compound=assembly.compound):
+        raise Forbidden(_("只有组织会议的街道办事处工作人员可以计票。"), code="forbidden")
     with transaction.atomic():
         a = Assembly.objects.select_for_update().get(pk=assembly.pk)
         if a.status not in (Assembly.Status.CLOSED, Assembly.Status.TALLIED):
