@@ -71,7 +71,7 @@ MASTER = {
             "address": "青岛市崂山区海尔路1号",
             "lat": "36.1060",
             "lng": "120.4690",
-            "contract": {"starts_on": "2024-01-01", "ends_on": "2026-12-31", "fee_standard": "2.50"},
+            "contract": {"starts_on": "2024-01-01", "ends_on": "2030-12-31", "fee_standard": "2.50"},
             "buildings": [{"number": "0005", "name": "5号楼", "floors": 18, "entrances": [{"number": "1"}]}],
         },
         {

@@ -33,8 +33,12 @@ RAISE_FUNDS = {"title": "筹集维修资金", "category": 6}
 CALLERS = ["anonymous", "alice", "carol", "firm_a", "official_b", "official_a"]
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-OPENS = dt.datetime(2026, 12, 10, 9, 0, tzinfo=SHANGHAI)
-CLOSES = dt.datetime(2026, 12, 20, 18, 0, tzinfo=SHANGHAI)
+# Forty days ahead at 09:00 Beijing time (the city's 15 days' notice is met whatever day the suite runs),
+# closing ten days later at 18:00.
+OPENS = dt.datetime.combine(
+    dt.datetime.now(SHANGHAI).date() + dt.timedelta(days=40), dt.time(9, 0), tzinfo=SHANGHAI
+)
+CLOSES = dt.datetime.combine(OPENS.date() + dt.timedelta(days=10), dt.time(18, 0), tzinfo=SHANGHAI)
 COMPOUND_A = "QD-370212-0001"
 
 STATES = ("draft", "announced", "open", "closed", "tallied", "published")

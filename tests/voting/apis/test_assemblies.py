@@ -52,8 +52,8 @@ def test_create_returns_the_draft_with_motions_in_order(world: World):
         "title": "2026年第一次业主大会",
         "kind": "regular",
         "status": "draft",
-        "opens_at": "2026-12-10T09:00:00+08:00",
-        "closes_at": "2026-12-20T18:00:00+08:00",
+        "opens_at": OPENS.isoformat(),
+        "closes_at": CLOSES.isoformat(),
         "policy": {
             "revote": False,
             "deemed_consent": False,
