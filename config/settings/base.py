@@ -75,9 +75,22 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-DATABASES = {"default": env.db("DATABASE_URL", default="postgres:///gongzhi")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+
+
+def database(url: str) -> dict:
+    """The database settings from its URL. Connections persist (DATABASE_CONN_MAX_AGE) and, unless
+    DATABASE_PREPARED=false, statements are bound server-side and prepared from their second run on that
+    connection: planning the joins of a token look-up costs more than running it (0.75 vs 0.1 ms measured),
+    and a ballot makes about a dozen such statements. Behind a PgBouncer in transaction mode, set it to false."""
+    settings = env.db_url_config(url)
+    settings["ATOMIC_REQUESTS"] = False
+    settings["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    if env.bool("DATABASE_PREPARED", default=True):
+        settings.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
+    return settings
+
+
+DATABASES = {"default": database(env("DATABASE_URL", default="postgres:///gongzhi"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -1,14 +1,12 @@
 """Production settings: no default secrets; `manage.py check --deploy` is clean."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import database, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 REGISTRY_ID_HMAC_KEY = env("REGISTRY_ID_HMAC_KEY")
-DATABASES = {"default": env.db("DATABASE_URL")}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES = {"default": database(env("DATABASE_URL"))}
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
 CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405

@@ -26,28 +26,51 @@ def _digest(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+def audit_append_many(
+    *, assembly_id: int, actor_id: int | None, entries: list[tuple[str, dict[str, Any]]]
+) -> list[int]:
+    """Append entries `(action, data)` to the chain in order (inside the caller's transaction; serialised per
+    assembly by an advisory lock held to commit). Three statements whatever the number of entries: lock,
+    read the head, insert. Returns the new entries' ids."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, assembly_id])
+        # A statement of its own, after the lock: it sees the head committed by whoever held the lock before.
+        cur.execute(
+            "SELECT seq, hash FROM voting_auditentry WHERE assembly_id = %s ORDER BY seq DESC LIMIT 1",
+            [assembly_id],
+        )
+        last = cur.fetchone()
+        seq, prev = last if last else (0, GENESIS)
+        at = timezone.now()
+        rows = []
+        for action, data in entries:
+            seq += 1
+            digest = _digest(
+                prev_hash=prev, seq=seq, at=at.isoformat(), actor_id=actor_id, action=action, data=data
+            )
+            rows.append((seq, action, json.dumps(data, ensure_ascii=False), prev, digest))
+            prev = digest
+        cur.execute(
+            """INSERT INTO voting_auditentry (assembly_id, seq, at, actor_id, action, data, prev_hash, hash)
+               SELECT %s, x.seq, %s, %s, x.action, x.data::jsonb, x.prev_hash, x.hash
+                 FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[], %s::text[])
+                      AS x(seq, action, data, prev_hash, hash)
+                ORDER BY x.seq
+               RETURNING id""",
+            [assembly_id, at, actor_id, *(list(col) for col in zip(*rows, strict=True))],
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
 def audit_append(
     *, assembly: Assembly, actor: User | None, action: str, data: dict[str, Any] | None = None
-) -> AuditEntry:
-    """Append one entry to the chain (inside the caller's transaction; serialised per assembly)."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, assembly.pk])
-    last = AuditEntry.objects.filter(assembly=assembly).order_by("-seq").values("seq", "hash").first()
-    seq = (last["seq"] + 1) if last else 1
-    prev = last["hash"] if last else GENESIS
-    at = timezone.now()
-    data = data or {}
+) -> int:
+    """Append one entry to the chain (inside the caller's transaction; serialised per assembly); its id."""
     actor_id = actor.pk if actor is not None and actor.pk else None
-    return AuditEntry.objects.create(
-        assembly=assembly,
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        action=action,
-        data=data,
-        prev_hash=prev,
-        hash=_digest(prev_hash=prev, seq=seq, at=at.isoformat(), actor_id=actor_id, action=action, data=data),
+    (entry_id,) = audit_append_many(
+        assembly_id=assembly.pk, actor_id=actor_id, entries=[(action, data or {})]
     )
+    return entry_id
 
 
 def audit_verify(*, assembly: Assembly) -> list[str]:

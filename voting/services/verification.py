@@ -132,7 +132,13 @@ def _check_submissions(
         if subject is None:
             out.problems.append(f"ballot {b.receipt[:12]}…: its subject is not on this assembly's roll")
             continue
-        expected = receipt_for(assembly=a, subject_key=subject.key, choices=b.choices, cast_at=b.cast_at)
+        expected = receipt_for(
+            assembly_id=a.pk,
+            secret=a.receipt_secret,
+            subject_key=subject.key,
+            choices=b.choices,
+            cast_at=b.cast_at,
+        )
         if expected != b.receipt:
             out.problems.append(
                 f"ballot {b.receipt[:12]}… ({subject.key}): receipt does not match its content"
