@@ -10,6 +10,8 @@ is set:
       then checks that no ballot was lost or duplicated;
   (a) the tally (voting.services.tally.assembly_tally) against one hand-written SQL aggregate over the same
       counted ballots.
+  (c) the floor of the stack: the cheapest authenticated request (GET /api/v1/me/) from the same clients,
+      as a ratio of the bare loop — no ballot can beat it.
 Targets (issue 4): tally ≤ 1 s and ≤ 3× the aggregate; ≥ 300 ballots/s, p99 < 250 ms, ≥ 30% of the bare loop.
 Setup (units, owners, accounts, tokens) is not timed; it writes accounts directly for speed.
 """
@@ -167,6 +169,23 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             results = list(pool.map(cast, range(len(tokens))))
         http_seconds = time.monotonic() - t
+
+        # (c) the floor of this stack: the cheapest authenticated API request (GET /api/v1/me/: token look-up,
+        # serializer, JSON) from the same clients against the same workers — what any ballot costs at least.
+        def me(i: int) -> int:
+            conn = getattr(local, "conn", None)
+            if conn is None:
+                conn = local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/api/v1/me/", headers={"Authorization": f"Token {tokens[i].key}"})
+            response = conn.getresponse()
+            response.read()
+            return response.status
+
+        t = time.monotonic()
+        with ThreadPoolExecutor(max_workers=args.clients) as pool:
+            me_statuses = set(pool.map(me, range(len(tokens))))
+        me_seconds = time.monotonic() - t
+        assert me_statuses == {200}, me_statuses
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -214,7 +233,7 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         aggregate_seconds = time.perf_counter() - t
     adopted = MotionResult.objects.filter(motion__assembly=assembly, outcome="adopted").count()
 
-    http_rate, bare_rate = n / http_seconds, n / bare_seconds
+    http_rate, bare_rate, me_rate = n / http_seconds, n / bare_seconds, n / me_seconds
     print()
     print(f"ballots sent                 {n:>10,}   statuses {statuses}")
     print(f"counted / submissions        {counted:>10,} / {submissions:,}   lost {n - counted}, duplicated {submissions - counted}")
@@ -222,6 +241,8 @@ def main() -> None:  # noqa: PLR0915 - a linear script
           f"({args.clients} clients, {args.workers} gunicorn workers)")
     print(f"bare INSERT+COMMIT loop      {bare_rate:>10,.0f} rows/s")
     print(f"ratio HTTP / bare            {http_rate / bare_rate:>12.1%}")
+    print(f"floor: GET /api/v1/me/       {me_rate:>10,.0f} requests/s = {me_rate / bare_rate:.1%} of the bare loop; "
+          f"a ballot costs {me_rate / http_rate:.1f}× it")
     print(f"tally                        {tally_seconds * 1000:>10.0f} ms   ({adopted} of {len(motions)} adopted)")
     print(f"SQL aggregate                {aggregate_seconds * 1000:>10.0f} ms")
     print(f"ratio tally / aggregate      {tally_seconds / aggregate_seconds:>12.1f}×")

@@ -39,9 +39,10 @@ def assembly_list_visible_to(*, user: User) -> QuerySet[Assembly]:
 
 def assembly_get_visible(*, user: User, assembly_id: int) -> Assembly:
     """One visible assembly, or Http404 (one indexed look-up, then the scope checked on its compound only)."""
-    assembly = Assembly.objects.select_related("compound__community").filter(pk=assembly_id).first()
-    if assembly is None:
-        raise Http404(str(assembly_id))
+    try:  # get(), not first(): no ORDER BY to compile or sort for a primary-key look-up
+        assembly = Assembly.objects.select_related("compound__community").get(pk=assembly_id)
+    except Assembly.DoesNotExist:
+        raise Http404(str(assembly_id)) from None
     if not compound_visible(user=user, compound=assembly.compound):
         raise Http404(str(assembly_id))
     if assembly.status == Assembly.Status.DRAFT and not (user.is_superuser or hasattr(user, "official")):
