@@ -10,7 +10,9 @@ same run:
      indexes): the fastest the server can take these rows;
   2. the real path — `manage.py sync_registration --file feed.jsonl` in a child process (validation, keyed
      hashes, placement, owners, ownerships, history, quarantine, cursor), its peak RSS read from the kernel.
-It prints events/s of both, their ratio, and the child's peak RSS.
+  3. the write floor — the rows the sync wrote COPYed again into empty copies of their five tables (same
+     indexes and checks), i.e. storage alone with no parsing or validation.
+It prints events/s of all three, the ratios, and the child's peak RSS.
 """
 
 import argparse
@@ -24,6 +26,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+FLOOR_TABLES = (
+    "registry_unit",
+    "registry_unitnumberversion",
+    "registry_owner",
+    "registry_ownership",
+    "registry_registrationevent",
+)
 
 
 def _services() -> str:
@@ -137,12 +148,36 @@ def main() -> None:
         sys.exit("sync failed")
     summary = [line for line in done.stdout.splitlines() if line.startswith(("applied", "  quarantined"))]
 
-    copy_rate, sync_rate = events / copy_seconds, events / sync_seconds
+    # 3. the write floor — the rows the sync wrote, COPYed again into empty copies of their tables (same
+    # columns, indexes and checks; no parsing, validation, hashing, look-ups or foreign-key checks): what
+    # any implementation must at least spend to store them, measured against the same scratch COPY.
+    floor_seconds = 0.0
+    with psycopg.connect(db_url) as conn, conn.cursor() as cur:
+        for table in FLOOR_TABLES:
+            dump = workdir / f"{table}.copy"
+            with dump.open("wb") as out, cur.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy:
+                for chunk in copy:
+                    out.write(chunk)
+            cur.execute(f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING ALL)")
+            conn.commit()
+            t = time.monotonic()
+            with dump.open("rb") as f, cur.copy(f"COPY floor_{table} FROM STDIN (FORMAT binary)") as copy:
+                while chunk := f.read(1 << 20):
+                    copy.write(chunk)
+            conn.commit()
+            floor_seconds += time.monotonic() - t
+            cur.execute(f"DROP TABLE floor_{table}")
+            conn.commit()
+            dump.unlink()
+
+    copy_rate, sync_rate, floor_rate = events / copy_seconds, events / sync_seconds, events / floor_seconds
     print()
     print(f"events                      {events:>12,}")
     print(f"raw COPY (jsonb scratch)    {copy_seconds:>10.1f} s  {copy_rate:>10,.0f} events/s")
     print(f"sync_registration           {sync_seconds:>10.1f} s  {sync_rate:>10,.0f} events/s")
     print(f"ratio sync / COPY           {sync_rate / copy_rate:>12.1%}")
+    print(f"write floor (5 tables)      {floor_seconds:>10.1f} s  {floor_rate:>10,.0f} events/s "
+          f"= {floor_rate / copy_rate:.1%} of the scratch COPY; the sync runs at {sync_rate / floor_rate:.1%} of it")
     print(f"peak RSS of the sync        {peak_rss_mb:>10.0f} MB")
     print(f"full city (2.43 M) at this rate ≈ {2_430_000 / sync_rate / 60:.1f} min")
     for line in summary:
