@@ -54,6 +54,7 @@ def _services() -> str:
             "56409",
             "--database",
             "postgres",
+            "--fast",
         ],
         check=True,
         capture_output=True,

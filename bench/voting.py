@@ -1,6 +1,6 @@
 """Benchmark: an owners' assembly of a 10,000-unit compound with 10 motions and every subject voting.
 
-    .venv/bin/python bench/voting.py [--units 10000] [--clients 32] [--workers 4]
+    .venv/bin/python bench/voting.py [--units 10000] [--clients 32] [--workers 4] [--durable]
 
 In one run, against its own PostgreSQL and Redis (scripts/services.py, ports 55472/56419) unless DATABASE_URL
 is set:
@@ -35,12 +35,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _services() -> tuple[str, str]:
+def _services(*, durable: bool) -> tuple[str, str]:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    # A durable server (fsync on, as deployed) has a directory and ports of its own: a running server keeps
+    # the mode it was started in.
+    run_dir, pg_port, redis_port = (
+        ("bench-voting-durable", "55482", "56429") if durable else ("bench-voting", "55472", "56419")
+    )
     out = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "services.py"), "start", "--dir", str(ROOT / ".run" / "bench-voting"),
-         "--pg-port", "55472", "--redis-port", "56419", "--database", "postgres"],
+        [sys.executable, str(ROOT / "scripts" / "services.py"), "start", "--dir", str(ROOT / ".run" / run_dir),
+         "--pg-port", pg_port, "--redis-port", redis_port, "--database", "postgres",
+         *([] if durable else ["--fast"])],
         check=True, capture_output=True, text=True,
     ).stdout
     env = dict(line.split("=", 1) for line in out.strip().splitlines() if "=" in line)
@@ -59,11 +65,14 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     parser.add_argument("--motions", type=int, default=10)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--durable", action="store_true", help="PostgreSQL with fsync on, as deployed (default: the test server's fsync off)"
+    )
     args = parser.parse_args()
 
     import psycopg
 
-    server_url, redis_url = _services()
+    server_url, redis_url = _services(durable=args.durable)
     base = server_url.rsplit("/", 1)[0]
     db_url = f"{base}/gongzhi_bench_voting"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:

@@ -73,7 +73,7 @@ def _make_traversable(path: Path) -> None:
             parent.chmod(mode | 0o011)
 
 
-def start_postgres(run_dir: Path, port: int, database: str) -> str:
+def start_postgres(run_dir: Path, port: int, database: str, *, fast: bool = False) -> str:
     data = run_dir / "pgdata"
     pg_bin = _pg_bin()
     kw = _as_pg_user()
@@ -96,10 +96,9 @@ def start_postgres(run_dir: Path, port: int, database: str) -> str:
                 check=True, stdout=subprocess.DEVNULL, **kw,
             )
             log(f"initdb {data} ({time.monotonic() - t:.1f} s)")
-        opts = (
-            f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB"
-        )
+        opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c max_connections=300 -c shared_buffers=256MB"
+        if fast:  # throwaway data (tests, benchmarks): a crash may lose or corrupt it
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         t = time.monotonic()
         subprocess.run(
             [str(pg_bin / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(data / "server.log"), "-o", opts,
@@ -189,13 +188,19 @@ def main() -> None:
     parser.add_argument("--pg-port", type=int, default=55432)
     parser.add_argument("--redis-port", type=int, default=56379)
     parser.add_argument("--database", default="gongzhi")
+    parser.add_argument(
+        "--fast",
+        action="store_true",
+        help="throwaway data (tests, benchmarks): fsync, synchronous_commit and full_page_writes off. Without it "
+        "the server is durable: a committed ballot survives a power cut.",
+    )
     args = parser.parse_args()
     run_dir = args.dir.resolve()
     if args.action == "stop":
         stop(run_dir)
         return
     run_dir.mkdir(parents=True, exist_ok=True)
-    db_url = start_postgres(run_dir, args.pg_port, args.database)
+    db_url = start_postgres(run_dir, args.pg_port, args.database, fast=args.fast)
     redis_url = start_redis(run_dir, args.redis_port)
     (run_dir / "env").write_text(f"DATABASE_URL={db_url}\nREDIS_URL={redis_url}\n")
     print(f"DATABASE_URL={db_url}\nREDIS_URL={redis_url}")

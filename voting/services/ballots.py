@@ -159,8 +159,9 @@ SELECT s.id, s.key,
   FROM voting_votingsubject s WHERE s.id = ANY(%s) ORDER BY s.id FOR UPDATE OF s
 """
 
-# Append the submissions and point each subject's counted ballot at its new one (insert or replace); the
-# unique (assembly, subject) constraint still decides a race between two first ballots.
+# Append the submissions and point each subject's counted ballot at its new one. With revote on, an earlier
+# counted ballot is replaced; with revote off a second one is a unique violation (`already_voted`), so the
+# (assembly, subject) constraint — not only the subject lock taken before — guarantees one counted ballot.
 _APPEND_SQL = """
 WITH sub AS (
   INSERT INTO voting_ballotsubmission
@@ -171,8 +172,8 @@ WITH sub AS (
 )
 INSERT INTO voting_countedballot (assembly_id, subject_id, submission_id)
 SELECT %(assembly)s, subject_id, id FROM sub
-ON CONFLICT (assembly_id, subject_id) DO UPDATE SET submission_id = EXCLUDED.submission_id
 """
+_REPLACE_COUNTED = "ON CONFLICT (assembly_id, subject_id) DO UPDATE SET submission_id = EXCLUDED.submission_id"
 
 
 def _stored_scan(scan: Any) -> str:
@@ -227,7 +228,7 @@ def _record(
             for _id, key, _units in locked
         }
         cur.execute(
-            _APPEND_SQL,
+            _APPEND_SQL + (_REPLACE_COUNTED if revote else ""),
             {
                 "assembly": assembly.pk,
                 "channel": channel,
