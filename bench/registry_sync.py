@@ -17,7 +17,6 @@ It prints events/s of all three, the ratios, and the child's peak RSS.
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,18 @@ FLOOR_TABLES = (
     "registry_ownership",
     "registry_registrationevent",
 )
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    """Peak resident memory of a running process (0 once it has gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _services() -> str:
@@ -124,30 +135,31 @@ def main() -> None:
         cur.execute("DROP TABLE bench_scratch")
         conn.commit()
 
-    # 2. the real path, in a child process so that its peak RSS is its own
+    # 2. the real path, in a child process so that its peak RSS is its own: VmHWM of the child's address
+    # space, read from /proc while it runs (getrusage's children figure would report this process's peak
+    # instead — exec after vfork hands the parent's high-water mark to the child).
     t = time.monotonic()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "sync_registration",
-            "--file",
-            str(feed),
-            "--batch-size",
-            str(args.batch_size),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    sync_seconds = time.monotonic() - t
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    with tempfile.TemporaryFile("w+") as out:
+        child = subprocess.Popen(
+            [sys.executable, "manage.py", "sync_registration", "--file", str(feed), "--batch-size", str(args.batch_size)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        peak_rss_mb = 0.0
+        while child.poll() is None:
+            peak_rss_mb = max(peak_rss_mb, _vm_hwm_mb(child.pid))
+            time.sleep(0.2)
+        sync_seconds = time.monotonic() - t
+        out.seek(0)
+        output = out.read()
+    done = subprocess.CompletedProcess(child.args, child.returncode, output, "")
     if done.returncode != 0:
         print(done.stdout[-2000:], done.stderr[-4000:])
         sys.exit("sync failed")
-    summary = [line for line in done.stdout.splitlines() if line.startswith(("applied", "  quarantined"))]
+    summary = [line for line in output.splitlines() if line.startswith(("applied", "  quarantined"))]
 
     # 3. the write floor — the rows the sync wrote, COPYed again into empty copies of their tables (same
     # columns, indexes and checks; no parsing, validation, hashing, look-ups or foreign-key checks): what
