@@ -76,7 +76,6 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 
-
 def database(url: str) -> dict:
     """The database settings from its URL. Connections persist (DATABASE_CONN_MAX_AGE) and, unless
     DATABASE_PREPARED=false, statements are bound server-side and prepared from their second run on that

@@ -76,6 +76,49 @@ def test_two_hundred_voters_at_once_give_one_counted_ballot_per_subject():
     assert r.area_for == Decimal("90.00") * counted_for
 
 
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_revotes_racing_keep_every_submission_and_count_each_subjects_last():
+    # given: revote allowed; 30 owners each hand in three ballots (for, against, abstain) at once
+    e = build_electorate(["80.00"] * 30)
+    a = open_assembly(e, [ORDINARY], revote=True)
+    jobs = [(u, value) for value in ("for", "against", "abstain") for u in e.owners]
+
+    def vote(user, value) -> str:
+        try:
+            ballot_cast(actor=user, assembly=a, choices=_choices(a, value))
+            return "counted"
+        except ApplicationError as err:
+            return err.code
+        finally:
+            connections.close_all()
+
+    # when: 30 threads, each with its own connection, work through the 90 submissions
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        outcomes = Counter(pool.map(lambda job: vote(*job), jobs))
+
+    # then: every submission kept; one counted ballot per subject, the subject's last (highest id, latest time)
+    assert outcomes == {"counted": 90}
+    assert BallotSubmission.objects.filter(assembly=a).count() == 90
+    counted = {
+        c.subject_id: c.submission
+        for c in CountedBallot.objects.filter(assembly=a).select_related("submission")
+    }
+    assert len(counted) == 30
+    for subject_id, submission in counted.items():
+        last = BallotSubmission.objects.filter(assembly=a, subject_id=subject_id).order_by("-id").first()
+        assert submission == last
+        assert submission.cast_at == max(
+            BallotSubmission.objects.filter(assembly=a, subject_id=subject_id).values_list(
+                "cast_at", flat=True
+            )
+        )
+    # the log names each replacement: 30 first ballots, 60 that replaced one
+    replaced = Counter(entry.data["replaces"] for entry in a.audit.filter(action="ballot.online"))
+    assert replaced == {False: 30, True: 60}
+    assert audit_verify(assembly=a) == []
+
+
 @pytest.mark.django_db
 def test_registry_changes_after_announcement_do_not_move_the_roll():
     # given
