@@ -10,6 +10,8 @@ the quarantined lines, the source's high-water mark and the run's progress.
 """
 
 import json
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -188,6 +190,56 @@ def _batches(lines: Iterable[str], size: int) -> Iterator[_Batch]:
         yield batch
 
 
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
+_END = object()
+
+
+def _parsed_ahead(batches: Iterator[_Batch], depth: int = 2) -> Iterator[_Batch]:
+    """The batches, parsed by a thread one or two batches ahead: while this thread waits on PostgreSQL
+    (psycopg releases the GIL), the next lines are read and validated. The parser touches no database, the
+    writer stays one thread applying batches in order, so idempotence and crash-safety are unchanged; at most
+    `depth` parsed batches wait in memory. An error while reading or parsing is raised here, in order."""
+    ready: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not hand_over(batch):
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
+            hand_over(_Failed(exc))
+            return
+        hand_over(_END)
+
+    parser = threading.Thread(target=produce, name="registration-feed-parser", daemon=True)
+    parser.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        parser.join(timeout=10)
+
+
 def registration_feed_apply(
     *,
     lines: Iterable[str],
@@ -206,7 +258,7 @@ def registration_feed_apply(
     run = SyncRun.objects.create(source=source, total=total) if record_run else None
     report.run_id = run.pk if run else None
     try:
-        for batch in _batches(lines, batch_size):
+        for batch in _parsed_ahead(_batches(lines, batch_size)):
             _apply_batch(
                 batch, source=source, placement=placement, report=report, quarantine=quarantine, run=run
             )

@@ -194,3 +194,48 @@ def test_parse_keeps_only_hash_and_mask_of_ids():
     # then
     assert IDS["bob"] not in json.dumps(event.payload, ensure_ascii=False)
     assert event.holders[0].id_masked == IDS["bob"][:3] + "*" * 11 + IDS["bob"][-4:]
+
+
+def _numbered_lines(n: int, building: int = 9) -> list[str]:
+    return [
+        feed_line(unit_number(PARCEL_A, building, f"{i + 1:04d}"), [holder(f"业主{i}", resident_id(500 + i))])
+        for i in range(n)
+    ]
+
+
+def test_a_source_failing_midway_keeps_the_batches_before_it(world: World):
+    # given: a source that hands over five lines, then loses its connection
+    lines = _numbered_lines(5)
+
+    def source():
+        yield from lines
+        raise ConnectionError("feed connection lost")
+
+    # when
+    with pytest.raises(ConnectionError):
+        registration_feed_apply(lines=source(), source="flaky", batch_size=2)
+
+    # then: the two whole batches before the failure committed with their cursor; the fifth line did not
+    applied = set(Unit.objects.filter(building__number="0009").values_list("unit_number", flat=True))
+    assert applied == {json.loads(line)["unit_number"] for line in lines[:4]}
+    assert SyncCursor.objects.get(source="flaky").last_seq == json.loads(lines[3])["seq"]
+
+
+def test_lines_are_read_at_most_a_few_batches_ahead_of_what_is_applied(world: World):
+    # given: 60 lines read through a counter, in batches of 5
+    lines, read, gaps = _numbered_lines(60, building=10), [0], []
+
+    def source():
+        for line in lines:
+            read[0] += 1
+            yield line
+
+    # when: after every batch, how far reading has run ahead of applying
+    report = registration_feed_apply(
+        lines=source(), source="ahead", batch_size=5, progress=lambda r: gaps.append(read[0] - r.total)
+    )
+
+    # then: everything applied; the parser never held more than the queue (2 batches), the one it was
+    # handing over and the one being read
+    assert report.applied == 60 and len(gaps) == 12
+    assert max(gaps) <= 4 * 5
