@@ -6,7 +6,8 @@ the quarantined lines, the source's high-water mark and the run's progress.
   over the same input ends in the state of an uninterrupted run.
 - One writer at a time: every batch takes a transaction-level advisory lock, so concurrent workers (Celery,
   the command, a re-apply from the admin) serialise per batch and never apply an event twice.
-- Streaming: lines are consumed as an iterator, a batch at a time; memory does not grow with the feed.
+- Streaming: lines are consumed as an iterator, a batch at a time; memory does not grow with the feed. A
+  parser thread reads and validates up to two batches ahead while the writer waits on PostgreSQL.
 """
 
 import json
