@@ -26,6 +26,17 @@ def _choices(a, value="for"):
     return {str(m.pk): value for m in a.motions.all()}
 
 
+def _vote_in_thread(a, user, value) -> str:
+    """One ballot from a worker thread (its own connection, closed after): "counted" or the refusal code."""
+    try:
+        ballot_cast(actor=user, assembly=a, choices=_choices(a, value))
+        return "counted"
+    except ApplicationError as err:
+        return err.code
+    finally:
+        connections.close_all()
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_two_hundred_voters_at_once_give_one_counted_ballot_per_subject():
@@ -39,20 +50,10 @@ def test_two_hundred_voters_at_once_give_one_counted_ballot_per_subject():
         jobs.append((u, "for"))
         if i < 20:
             jobs.append((u, "against"))  # a double submit
-    outcomes: list[str] = []
-
-    def vote(user, value) -> str:
-        try:
-            ballot_cast(actor=user, assembly=a, choices=_choices(a, value))
-            return "counted"
-        except ApplicationError as err:
-            return err.code
-        finally:
-            connections.close_all()
 
     # when: 40 threads, each with its own database connection, work through the 220 submissions at once
     with ThreadPoolExecutor(max_workers=40) as pool:
-        outcomes = list(pool.map(lambda job: vote(*job), jobs))
+        outcomes = list(pool.map(lambda job: _vote_in_thread(a, *job), jobs))
 
     # then
     tally = Counter(outcomes)
@@ -84,18 +85,9 @@ def test_revotes_racing_keep_every_submission_and_count_each_subjects_last():
     a = open_assembly(e, [ORDINARY], revote=True)
     jobs = [(u, value) for value in ("for", "against", "abstain") for u in e.owners]
 
-    def vote(user, value) -> str:
-        try:
-            ballot_cast(actor=user, assembly=a, choices=_choices(a, value))
-            return "counted"
-        except ApplicationError as err:
-            return err.code
-        finally:
-            connections.close_all()
-
     # when: 30 threads, each with its own connection, work through the 90 submissions
     with ThreadPoolExecutor(max_workers=30) as pool:
-        outcomes = Counter(pool.map(lambda job: vote(*job), jobs))
+        outcomes = Counter(pool.map(lambda job: _vote_in_thread(a, *job), jobs))
 
     # then: every submission kept; one counted ballot per subject, the subject's last (highest id, latest time)
     assert outcomes == {"counted": 90}
