@@ -6,7 +6,8 @@ from fractions import Fraction
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import RangeOperators
+from django.contrib.postgres.fields import ArrayField, RangeOperators
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,9 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 class User(AbstractUser):
     """An account. Its roles come from the records linked to it: `owner`, `official`, `firm_staff`."""
+
+    # When the password last changed: API tokens issued before it no longer authenticate.
+    credentials_changed_at = models.DateTimeField(_("凭据更新时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("账号")
@@ -418,6 +422,8 @@ class Owner(models.Model):
     id_hmac = models.CharField(_("证件号密钥摘要"), max_length=64, editable=False)
     id_masked = models.CharField(_("证件号（脱敏）"), max_length=32, editable=False)
     phone = models.CharField(_("手机号"), max_length=11, blank=True)
+    # An organisation acts through a named person whose account it is (registry.md, "Personal data").
+    representative = models.CharField(_("经办人"), max_length=64, blank=True, db_default="")
     user = models.OneToOneField(
         User,
         verbose_name=_("平台账号"),
@@ -900,6 +906,10 @@ class QuarantinedRecord(models.Model):
     seq = models.BigIntegerField(_("序号"), null=True)
     event_id = models.CharField(_("事件 ID"), max_length=64, blank=True, db_index=True)
     raw = models.TextField(_("原始内容（已脱敏）"))
+    # The parcels (first 19 characters) of every unit number the line names: who may see and re-apply it.
+    parcel_codes = ArrayField(
+        models.CharField(max_length=19), verbose_name=_("涉及宗地"), default=list, blank=True, editable=False
+    )
     code = models.CharField(_("原因代码"), max_length=64, db_index=True)
     reason = models.CharField(_("原因"), max_length=500)
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
@@ -909,6 +919,7 @@ class QuarantinedRecord(models.Model):
         verbose_name = _("隔离记录")
         verbose_name_plural = _("隔离记录")
         ordering = ["-created_at", "-id"]
+        indexes = [GinIndex(fields=["parcel_codes"], name="quarantine_parcel_codes")]
 
     def __str__(self) -> str:
         return f"{self.source}:{self.line_no} {self.code}"

@@ -24,7 +24,13 @@ from config.logging import mask_text
 from registry.models import QuarantinedRecord, SyncCursor, SyncRun
 from registry.services.registration.creates import apply_creates
 from registry.services.registration.events import apply_one
-from registry.services.registration.parsing import FeedEvent, FeedRecordError, masked_line, parse_feed_line
+from registry.services.registration.parsing import (
+    FeedEvent,
+    FeedRecordError,
+    masked_line,
+    parcel_codes_named,
+    parse_feed_line,
+)
 from registry.services.registration.store import Placement, raw_cursor
 
 FEED_LOCK_KEY = 0x6E5A_0001  # pg_advisory_xact_lock key of the registration feed
@@ -80,6 +86,7 @@ def _quarantine(source: str, items: list[tuple[int | None, str, FeedRecordError]
                 seq=seq,
                 event_id=event_id,
                 raw=masked_line(raw),
+                parcel_codes=parcel_codes_named(raw),
                 code=err.code,
                 reason=mask_text(err.reason)[:500],
             )

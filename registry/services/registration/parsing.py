@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -322,6 +323,14 @@ def parse_feed_line(line: str) -> FeedEvent:
         attributes=attributes,
         payload={**raw, "holders": stored_holders},
     )
+
+
+_PARCEL_OF_UNIT = re.compile(r"([0-9]{12}[GJZ][ABSXCDEFGHWY][0-9]{5})[FLQW][0-9]{8}", re.ASCII)
+
+
+def parcel_codes_named(text: str) -> list[str]:
+    """The parcels (first 19 characters) of every unit number a line names, wherever it names them."""
+    return sorted({m.group(1) for m in _PARCEL_OF_UNIT.finditer(text.upper())})
 
 
 def masked_line(line: str) -> str:
