@@ -1,12 +1,92 @@
-"""Admin plumbing shared by the apps: showing a service's refusal on the form it came from."""
+"""Admin plumbing shared by the apps: lookups by allow-list, lists that do not count a whole city, and showing a
+service's refusal on the form it came from. Who may see or change what is never decided here: each app's
+admin asks its own `permissions.py`."""
 
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import models
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import cached_property
 
 from config.errors import ApplicationError
+
+# Fields nobody filters, searches or sorts on in any admin list (ballot choices, phones, identity hashes and
+# masked forms, secrets): tests/test_admin_lookups.py tries every one of them on every admin.
+FORBIDDEN_LOOKUP_FIELDS = frozenset(
+    {
+        "choices",
+        "phone",
+        "contact_phone",
+        "id_hmac",
+        "id_masked",
+        "receipt_secret",
+        "password",
+        "raw",
+        "payload",
+        "data",
+        "scan",
+    }
+)
+
+# The parameters a field list filter reads from the query string (Django's FieldListFilter classes).
+_FIELD_FILTER_SUFFIXES = ("exact", "isnull", "gte", "lt", "isempty")
+
+
+def field_filter_parameters(model: type[models.Model], field_path: str) -> set[str]:
+    """The query-string keys Django's filter for `field_path` uses (`source`, `kind__exact`,
+    `firm__id__exact`, …)."""
+    field = get_fields_from_path(model, field_path)[-1]
+    keys = {field_path} | {f"{field_path}__{suffix}" for suffix in _FIELD_FILTER_SUFFIXES}
+    if field.is_relation and getattr(field, "target_field", None) is not None:
+        keys.add(f"{field_path}__{field.target_field.name}__exact")
+    return keys
+
+
+class LookupAllowListMixin:
+    """A changelist filters only by what the admin declares: its list filters (field filters and the
+    parameters of its SimpleListFilters), its date hierarchy and `extra_lookups`. Django allows every
+    lookup on a model's own fields unless `lookup_allowed` says otherwise (`?phone__startswith=138…`,
+    `?choices__icontains=…`); anything else here is a 400 (DisallowedModelAdminLookup)."""
+
+    extra_lookups: tuple[str, ...] = ()
+
+    def allowed_lookups(self, request: HttpRequest) -> set[str]:
+        allowed = set(self.extra_lookups)
+        for item in self.get_list_filter(request):  # type: ignore[attr-defined]
+            if isinstance(item, type) and issubclass(item, admin.SimpleListFilter):
+                allowed.add(item.parameter_name)
+                continue
+            field_path = item[0] if isinstance(item, (tuple, list)) else item
+            if isinstance(field_path, str):
+                allowed |= field_filter_parameters(self.model, field_path)  # type: ignore[attr-defined]
+        if self.date_hierarchy:  # type: ignore[attr-defined]
+            allowed |= {f"{self.date_hierarchy}__{part}" for part in ("year", "month", "day")}  # type: ignore[attr-defined]
+        return allowed
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        if request is None:
+            return False
+        return lookup in self.allowed_lookups(request)
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most `cap` rows (`SELECT count(*) FROM (… LIMIT cap + 1)`): a district's 240,000 units are
+    paged without counting them all on every page; past the cap the list says "more than" and asks for a
+    filter (templates/admin/pagination.html)."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:  # type: ignore[override]
+        counted = self.object_list[: self.cap + 1].count()
+        self.capped = counted > self.cap
+        return min(counted, self.cap)
+
+    capped = False
 
 
 class ServiceRefusalMixin:
@@ -14,7 +94,11 @@ class ServiceRefusalMixin:
     (`changeform_view` is atomic) and the form is shown again with the staff member's input and the refusal."""
 
     def changeform_view(
-        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: Any = None,
     ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
@@ -35,3 +119,26 @@ class ServiceRefusalMixin:
                 raise ValidationError(refusal.message, code=refusal.code)
 
         return Refused
+
+
+class GuardedAdmin(ServiceRefusalMixin, LookupAllowListMixin, admin.ModelAdmin):
+    """The base of every model admin: allow-listed lookups, capped counts, refusals on the form."""
+
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+
+
+def guard_every_admin(site: admin.AdminSite) -> None:
+    """Give the admins other packages register (groups, tokens, django-axes' logs) the same allow-listed
+    lookups and capped counts: no page of the site filters by an undeclared field."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, LookupAllowListMixin):
+            continue
+        cls = type(model_admin)
+        guarded = type(
+            cls.__name__,
+            (LookupAllowListMixin, cls),
+            {"paginator": CappedCountPaginator, "show_full_result_count": False, "__module__": cls.__module__},
+        )
+        site.unregister(model)
+        site.register(model, guarded)

@@ -22,7 +22,9 @@ class ApplicationError(Exception):
         return (_rebuild, (type(self), self.message, self.code, self.extra, self.status))
 
 
-def _rebuild(cls: type["ApplicationError"], message: str, code: str, extra: dict[str, Any], status: int) -> "ApplicationError":
+def _rebuild(
+    cls: type["ApplicationError"], message: str, code: str, extra: dict[str, Any], status: int
+) -> "ApplicationError":
     return cls(message, code=code, extra=extra, status=status)
 
 

@@ -6,9 +6,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.admin import guard_every_admin
+
 admin.site.site_header = "共治 · 智慧物业管理平台"
 admin.site.site_title = "共治"
 admin.site.index_title = "工作台"
+guard_every_admin(admin.site)
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -476,7 +476,7 @@ class UnitDetailApi(APIView):
     )
     def get(self, request: Request, unit_number: str) -> Response:
         unit = unit_get_visible(user=request.user, unit_number=normalize_unit_number(unit_number))
-        return Response(self.OutputSerializer(unit_with_ownership_history(unit=unit)).data)
+        return Response(self.OutputSerializer(unit_with_ownership_history(user=request.user, unit=unit)).data)
 
 
 class UnitDesignatedVoterSetApi(APIView):
@@ -508,4 +508,4 @@ class UnitDesignatedVoterSetApi(APIView):
         )
         # Read back through the same selector for the response (designated voter and holders joined).
         unit = unit_get_visible(user=request.user, unit_number=number)
-        return Response(self.OutputSerializer(unit_with_ownership_history(unit=unit)).data)
+        return Response(self.OutputSerializer(unit_with_ownership_history(user=request.user, unit=unit)).data)

@@ -6,3 +6,8 @@ class RegistryConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "registry"
     verbose_name = _("登记底册（六大基础库）")
+
+    def ready(self) -> None:
+        from config.db import register_lookups
+
+        register_lookups()

@@ -823,6 +823,16 @@ class AuditEvent(models.Model):
     verb = models.CharField(_("操作"), max_length=64, db_index=True)
     target_type = models.CharField(_("对象类型"), max_length=64)
     target_id = models.CharField(_("对象"), max_length=64)
+    # The compound the target belongs to (when it belongs to one): who sees the row, by one indexed lookup.
+    compound = models.ForeignKey(
+        Compound,
+        verbose_name=_("小区"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     data = models.JSONField(_("内容"), default=dict)
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 

@@ -21,23 +21,33 @@ from registry.models import (
     Unit,
     User,
 )
-from registry.permissions import compound_scope, quarantine_scope, sync_run_scope, unit_scope
+from registry.permissions import (
+    compound_seen_in_full,
+    compound_visible,
+    jurisdiction,
+    sees_former_owners,
+    visible_q,
+)
 
 
 def compound_list_visible_to(*, user: User) -> QuerySet[Compound]:
     """Compounds `user` may see, with community, firm and developer joined."""
-    visible = Compound.objects.filter(compound_scope(user)).values("pk")
     return (
-        Compound.objects.filter(pk__in=visible)
+        Compound.objects.filter(visible_q(Compound, user))
         .select_related("community__parent__parent", "property_firm", "developer")
         .order_by("code")
     )
 
 
 def compound_get_visible(*, user: User, code: str) -> Compound:
-    """One visible compound by code, or Http404."""
-    compound = compound_list_visible_to(user=user).filter(code=code).first()
-    if compound is None:
+    """One visible compound by code, or Http404 (one indexed look-up, then the user's jurisdiction)."""
+    try:
+        compound = Compound.objects.select_related(
+            "community__parent__parent", "property_firm", "developer"
+        ).get(code=code)
+    except Compound.DoesNotExist:
+        raise Http404(code) from None
+    if not compound_visible(user=user, compound=compound):
         raise Http404(code)
     return compound
 
@@ -78,23 +88,32 @@ def _current_ownerships() -> Prefetch:
     )
 
 
-def unit_list_visible_to(*, user: User, compound: Compound | None = None) -> QuerySet[Unit]:
-    """Units `user` may see (optionally of one compound), with building, entrance and current holders."""
-    visible = Unit.objects.filter(unit_scope(user)).values("pk")
-    units = Unit.objects.filter(pk__in=visible)
-    if compound is not None:
-        units = units.filter(compound=compound)
-    return (
-        units.select_related("compound", "building", "entrance", "designated_voter")
-        .prefetch_related(_current_ownerships())
-        .order_by("unit_number")
+def _with_places_and_holders(units: QuerySet[Unit]) -> QuerySet[Unit]:
+    return units.select_related("compound", "building", "entrance", "designated_voter").prefetch_related(
+        _current_ownerships()
     )
 
 
+def unit_list_visible_to(*, user: User, compound: Compound | None = None) -> QuerySet[Unit]:
+    """Units `user` may see (optionally of one compound), with building, entrance and current holders.
+    Within a compound seen in full: every unit, by the compound index; otherwise only the user's own."""
+    if compound is None:
+        units = Unit.objects.filter(visible_q(Unit, user))
+    elif compound_seen_in_full(user=user, compound=compound):
+        units = Unit.objects.filter(compound=compound)
+    else:
+        units = Unit.objects.filter(compound=compound, pk__any=sorted(jurisdiction(user).owned_units))
+    return _with_places_and_holders(units).order_by("unit_number")
+
+
 def unit_get_visible(*, user: User, unit_number: str) -> Unit:
-    """One visible unit by its current number, or Http404."""
-    unit = unit_list_visible_to(user=user).filter(unit_number=unit_number).first()
-    if unit is None:
+    """One visible unit by its current number, or Http404 (one indexed look-up, then the jurisdiction)."""
+    unit = _with_places_and_holders(Unit.objects.filter(unit_number=unit_number)).first()
+    if unit is None or not (
+        (unit.compound is not None and compound_seen_in_full(user=user, compound=unit.compound))
+        or unit.pk in jurisdiction(user).owned_units
+        or jurisdiction(user).everything
+    ):
         raise Http404(unit_number)
     return unit
 
@@ -136,9 +155,14 @@ def equipment_overdue(*, today: dt.date | None = None) -> QuerySet[Equipment]:
     return Equipment.objects.filter(status=Equipment.Status.IN_SERVICE, next_due_on__lt=today)
 
 
-def unit_with_ownership_history(*, unit: Unit) -> Unit:
-    """Attach the unit's full ownership history (current and ended, newest first) as `ownership_history`."""
+def unit_with_ownership_history(*, user: User, unit: Unit) -> Unit:
+    """Attach the unit's ownership history as `ownership_history`, newest first: current and ended records
+    for officials over the compound, current records (and the user's own) for everyone else — former
+    owners' names and masked IDs are for officials only."""
     history = Ownership.objects.select_related("owner").order_by("-valid_from", "-pk")
+    if not sees_former_owners(user=user, compound=unit.compound):
+        owner_id = jurisdiction(user).owner_id
+        history = history.filter(Q(valid_to__isnull=True) | Q(owner_id=owner_id))
     prefetch_related_objects([unit], Prefetch("ownerships", queryset=history, to_attr="ownership_history"))
     return unit
 
@@ -163,9 +187,9 @@ def committee_current(*, compound: Compound) -> OwnersCommittee | None:
 
 def quarantined_record_list_visible_to(*, user: User) -> QuerySet[QuarantinedRecord]:
     """Quarantined feed lines `user` may see (officials: lines naming a parcel in their scope), newest first."""
-    return QuarantinedRecord.objects.filter(quarantine_scope(user)).order_by("-created_at", "-pk")
+    return QuarantinedRecord.objects.filter(visible_q(QuarantinedRecord, user)).order_by("-created_at", "-pk")
 
 
 def sync_run_list_visible_to(*, user: User) -> QuerySet[SyncRun]:
     """Feed runs `user` may watch (officials: runs of the real feed sources), newest first."""
-    return SyncRun.objects.filter(sync_run_scope(user)).order_by("-started_at", "-pk")
+    return SyncRun.objects.filter(visible_q(SyncRun, user)).order_by("-started_at", "-pk")

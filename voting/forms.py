@@ -9,46 +9,12 @@ from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from voting.models import MAJOR_CATEGORIES, Assembly, Motion
-from voting.services.assemblies import MotionSpec
+from voting.labels import BALLOT_CHOICES, CATEGORY_CHOICES
+from voting.models import Assembly, Motion
+from voting.services.assemblies import POLICY_FIELDS, MotionSpec
 
-# Civil Code art. 278, para. 1, items (1)–(9).
-CATEGORY_NAMES = {
-    1: _("（一）制定和修改业主大会议事规则"),
-    2: _("（二）制定和修改管理规约"),
-    3: _("（三）选举业主委员会或者更换业主委员会成员"),
-    4: _("（四）选聘和解聘物业服务企业或者其他管理人"),
-    5: _("（五）使用建筑物及其附属设施的维修资金"),
-    6: _("（六）筹集建筑物及其附属设施的维修资金"),
-    7: _("（七）改建、重建建筑物及其附属设施"),
-    8: _("（八）改变共有部分的用途或者利用共有部分从事经营活动"),
-    9: _("（九）有关共有和共同管理权利的其他重大事项"),
-}
-THRESHOLD_NAMES = {
-    "ordinary": _("双过半：同意的面积和人数均须过参与表决的半数"),
-    "major": _("双四分之三：同意的面积和人数均须达参与表决的四分之三以上"),
-}
-CHOICE_LABELS = {"for": _("同意"), "against": _("反对"), "abstain": _("弃权")}
-BALLOT_CHOICES = [(value, label) for value, label in CHOICE_LABELS.items()]
-
-
-def threshold_of(category: int) -> str:
-    return "major" if category in MAJOR_CATEGORIES else "ordinary"
-
-
-def category_label(category: int | None) -> str:
-    return str(CATEGORY_NAMES.get(category, "-")) if category is not None else "-"
-
-
-THRESHOLD_SHORT = {"ordinary": _("双过半"), "major": _("双四分之三")}
-CATEGORY_CHOICES = [
-    (n, format_lazy("{} — {}", name, THRESHOLD_SHORT[threshold_of(n)])) for n, name in CATEGORY_NAMES.items()
-]
-
-POLICY_FIELDS = ["revote", "deemed_consent", "parking_in_area", "proxy_cap", "firm_staff_may_proxy"]
 ASSEMBLY_FIELDS = ["compound", "title", "kind", "opens_at", "closes_at", *POLICY_FIELDS]
 
 

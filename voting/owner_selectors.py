@@ -5,13 +5,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import BooleanField, Exists, OuterRef, Q, QuerySet, Value
-from django.utils import timezone
 
-from registry.models import Ownership, User
-from voting.certificate import CHOICE_LABELS
-from voting.models import Assembly, CountedBallot, Motion, RollPart, VotingSubject
-from voting.selectors import assembly_list_visible_to, my_ballot
-from voting.services.ballots import subjects_for_voter
+from registry.models import User
+from voting.labels import CHOICE_LABELS
+from voting.models import Assembly, CountedBallot, Motion, RollPart
+from voting.selectors import assembly_list_visible_to, my_ballot, voter_standing
 
 LIVE_STATES = (Assembly.Status.ANNOUNCED, Assembly.Status.OPEN)
 
@@ -42,41 +40,27 @@ class BallotStanding:
 
     code: str | None  # the refusal the service would give now, or None
     voted: bool
+    message: str = ""  # its words, as the service would say them
     parts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def ballot_standing(*, user: User, assembly: Assembly) -> BallotStanding:
-    """The expected refusal (not_open, not_on_roll, not_designated_voter, already_voted) or None, whether the
-    user has a counted ballot, and the roll parts the user would vote for."""
-    # Before announcement there is no roll (and no record date to compare transfers against).
-    subjects = subjects_for_voter(assembly=assembly, user=user) if assembly.announced_at else []
-    voted = (
-        CountedBallot.objects.filter(assembly=assembly, subject__in=subjects).exists() if subjects else False
-    )
+    """Where the user stands before the form is shown: the refusal the ballot service would give now
+    (`voting.selectors.voter_standing`, the same rule) or None, whether the user has a counted ballot, and
+    the roll parts the user would vote for."""
+    standing = voter_standing(assembly=assembly, user=user, check_voted=True)
     parts = list(
-        RollPart.objects.filter(subject__in=subjects)
+        RollPart.objects.filter(subject__in=standing.subjects)
         .order_by("building", "room", "unit_number")
         .values("building", "room", "area", "unit_number")
     )
-    now = timezone.now()
-    code: str | None = None
-    if assembly.status != Assembly.Status.OPEN or not (assembly.opens_at <= now < assembly.closes_at):
-        code = "not_open"
-    elif not subjects:
-        code = "not_designated_voter" if _co_owner_on_roll(user=user, assembly=assembly) else "not_on_roll"
-    elif voted and not assembly.revote:
-        code = "already_voted"
-    return BallotStanding(code=code, voted=voted, parts=parts)
-
-
-def _co_owner_on_roll(*, user: User, assembly: Assembly) -> bool:
-    owner = getattr(user, "owner", None)
-    if owner is None:
-        return False
-    units = Ownership.objects.filter(owner=owner, valid_to__isnull=True).values("unit_id")
-    return RollPart.objects.filter(
-        assembly=assembly, unit_id__in=units, subject__kind=VotingSubject.Kind.CO_OWNED
-    ).exists()
+    refusal = standing.refusal
+    return BallotStanding(
+        code=refusal.code if refusal is not None else None,
+        message=refusal.message if refusal is not None else "",
+        voted=standing.voted,
+        parts=parts,
+    )
 
 
 def roll_places(*, assembly: Assembly, unit_numbers: list[str]) -> list[dict[str, Any]]:

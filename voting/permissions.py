@@ -1,16 +1,83 @@
-"""Who may run, see and vote in an assembly."""
+"""Who may run, see and vote in an assembly, and what the street office's voting pages show. Built on the
+registry's jurisdiction (`registry.permissions`): one rule for the API, the owner pages and the admin.
+
+- Running an assembly (create, announce, open, close, tally, publish, cancel, paper ballots, deliveries,
+  proxies, looking at a unit's choices after the close) belongs to the street office: officials whose region
+  contains the compound. A view grant or an owned flat never runs anything.
+- Everyone who sees the compound sees its assemblies (owners: not drafts). The records behind an assembly
+  (ballots handed in, the roll, refusals, the log) are shown in the admin to officials who see the compound as
+  officials (their region, or a grant), never to firms or owners; none of them shows a choice.
+"""
+
+from django.db.models import Q, QuerySet
 
 from registry.models import Compound, User
-from registry.permissions import can_designate_voter
+from registry.permissions import (
+    NOTHING,
+    compound_visible,
+    jurisdiction,
+    official_over,
+)
+from voting.models import Assembly
 
 VIEW_CHOICES = "voting.view_individual_choices"
 
 
 def can_run_assembly(*, user: User, compound: Compound) -> bool:
     """The street office over the compound (officials of its street, district or city) convenes and runs it."""
-    return can_designate_voter(user=user, compound=compound)
+    return official_over(user=user, compound=compound)
 
 
 def can_view_choices(*, user: User, compound: Compound) -> bool:
     """Individual choices: only the voter (elsewhere) and, access-logged, officials running the assembly."""
     return can_run_assembly(user=user, compound=compound)
+
+
+def runnable_compounds(*, user: User) -> QuerySet[Compound]:
+    """Compounds the user may convene an assembly for (`can_run_assembly`), by code."""
+    j = jurisdiction(user)
+    if j.everything:
+        return Compound.objects.order_by("code")
+    return Compound.objects.filter(pk__any=sorted(j.region_compounds)).order_by("code")
+
+
+def sees_drafts(user: User) -> bool:
+    """Drafts are the street office's working copies: officials and superusers see them."""
+    return user.is_superuser or getattr(user, "official", None) is not None
+
+
+def assembly_visible_q(*, user: User) -> Q:
+    """A filter over Assembly for what `user` may see: assemblies of compounds they see (owners: no drafts)."""
+    j = jurisdiction(user)
+    if j.everything:
+        return Q()
+    q = Q(compound_id__any=sorted(j.compounds)) if j.compounds else NOTHING
+    return q if sees_drafts(user) else q & ~Q(status=Assembly.Status.DRAFT)
+
+
+def assembly_visible(*, user: User, assembly: Assembly) -> bool:
+    """The rule of `assembly_visible_q` for one assembly."""
+    if not compound_visible(user=user, compound=assembly.compound):
+        return False
+    return assembly.status != Assembly.Status.DRAFT or sees_drafts(user)
+
+
+def may_use_voting_admin(user: User) -> bool:
+    """Superusers and officials; property firms and owners never see the street office's voting pages."""
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.is_superuser or getattr(user, "official", None) is not None)
+    )
+
+
+def voting_records_q(*, user: User, compound_path: str) -> Q:
+    """A filter over a voting model reaching Compound by `compound_path` (`assembly__compound_id`…): the
+    compounds the user sees as an official."""
+    if not may_use_voting_admin(user):
+        return NOTHING
+    j = jurisdiction(user)
+    if j.everything:
+        return Q()
+    ids = sorted(j.official_compounds)
+    return Q(**{f"{compound_path}__any": ids}) if ids else NOTHING

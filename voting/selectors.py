@@ -1,15 +1,22 @@
 """Permission-scoped reads of voting/. Nobody sees partial results while voting is open; individual choices
-only reach the voter (and, access-logged, the street office: `ballot_choices_for_official`)."""
+only reach the voter (and, access-logged, the street office: `ballot_choices_for_official`).
 
+Also where a voter stands (`voter_standing`): the subjects an account casts for and, when it may not cast,
+the one refusal that the ballot service raises and the owner's ballot page shows."""
+
+import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from config.errors import WrongState
-from registry.models import Compound, User
-from registry.permissions import compound_scope, compound_visible
+from config.errors import ApplicationError, Forbidden, WrongState
+from registry.models import Ownership, Unit, User
 from voting.models import (
     Assembly,
     AuditEntry,
@@ -21,7 +28,7 @@ from voting.models import (
     RollPart,
     VotingSubject,
 )
-from voting.permissions import can_run_assembly, can_view_choices
+from voting.permissions import assembly_visible, assembly_visible_q, can_run_assembly, can_view_choices
 from voting.rules import Count as RuleCount
 from voting.rules import inequalities, percent_down
 
@@ -30,22 +37,20 @@ RESULT_STATES = (Assembly.Status.TALLIED, Assembly.Status.PUBLISHED)
 
 def assembly_list_visible_to(*, user: User) -> QuerySet[Assembly]:
     """Assemblies of compounds the user may see; owners do not see drafts."""
-    compounds = Compound.objects.filter(compound_scope(user)).values("pk")
-    qs = Assembly.objects.filter(compound__in=compounds).select_related("compound__community")
-    if not (user.is_superuser or hasattr(user, "official")):
-        qs = qs.exclude(status=Assembly.Status.DRAFT)
-    return qs.order_by("-opens_at", "-pk")
+    return (
+        Assembly.objects.filter(assembly_visible_q(user=user))
+        .select_related("compound__community")
+        .order_by("-opens_at", "-pk")
+    )
 
 
 def assembly_get_visible(*, user: User, assembly_id: int) -> Assembly:
-    """One visible assembly, or Http404 (one indexed look-up, then the scope checked on its compound only)."""
+    """One visible assembly, or Http404 (one indexed look-up, then the user's jurisdiction)."""
     try:  # get(), not first(): no ORDER BY to compile or sort for a primary-key look-up
         assembly = Assembly.objects.select_related("compound__community").get(pk=assembly_id)
     except Assembly.DoesNotExist:
         raise Http404(str(assembly_id)) from None
-    if not compound_visible(user=user, compound=assembly.compound):
-        raise Http404(str(assembly_id))
-    if assembly.status == Assembly.Status.DRAFT and not (user.is_superuser or hasattr(user, "official")):
+    if not assembly_visible(user=user, assembly=assembly):
         raise Http404(str(assembly_id))
     return assembly
 
@@ -223,3 +228,156 @@ def ballot_choices_for_official(
 def audit_log(*, assembly: Assembly) -> QuerySet[AuditEntry]:
     """The assembly's hash-chained log, in order."""
     return AuditEntry.objects.filter(assembly=assembly).select_related("actor").order_by("seq")
+
+
+# ------------------------------------------------------------------------------------ the voter's standing
+
+# One round trip (this is the hot path of an assembly): the subjects whose frozen voter is the owner, those
+# whose written mandate names this account as proxy, and subjects whose parts were all transferred to the owner
+# after the roll froze and that have no counted ballot yet (voting.md, "The roll": the buyer of one part of a
+# larger subject — one flat out of the developer's bucket, or out of a buyer's several flats — casts nothing).
+_SUBJECTS_SQL = """
+SELECT s.* FROM voting_votingsubject s
+ WHERE s.assembly_id = %(assembly)s AND s.voter_id = %(owner)s
+UNION
+SELECT s.* FROM voting_proxymandate p JOIN voting_votingsubject s ON s.id = p.subject_id
+ WHERE p.assembly_id = %(assembly)s AND p.proxy_id = %(user)s
+UNION
+SELECT s.* FROM registry_ownership o
+  JOIN voting_rollpart rp ON rp.unit_id = o.unit_id AND rp.assembly_id = %(assembly)s
+  JOIN voting_votingsubject s ON s.id = rp.subject_id
+ WHERE o.owner_id = %(owner)s AND o.valid_to IS NULL AND o.valid_from > %(announced)s
+   AND s.voter_id IS DISTINCT FROM %(owner)s
+   AND NOT EXISTS (SELECT 1 FROM voting_countedballot cb WHERE cb.assembly_id = %(assembly)s AND cb.subject_id = s.id)
+   AND NOT EXISTS (
+       SELECT 1 FROM voting_rollpart other
+        WHERE other.subject_id = s.id
+          AND NOT EXISTS (SELECT 1 FROM registry_ownership o2
+                           WHERE o2.unit_id = other.unit_id AND o2.owner_id = %(owner)s AND o2.valid_to IS NULL))
+ ORDER BY id
+"""
+
+
+def subjects_for_voter(*, assembly: Assembly, user: User) -> list[VotingSubject]:
+    """The roll subjects this account casts for: as the frozen voter; as the new holder of a whole subject
+    transferred after the roll froze, while it has no counted ballot (voting.md, "The roll"); and as proxy
+    under a recorded mandate."""
+    owner = getattr(user, "owner", None)
+    params = {
+        "assembly": assembly.pk,
+        "owner": owner.pk if owner is not None else None,
+        "user": user.pk,
+        "announced": assembly.announced_at,
+    }
+    return list(VotingSubject.objects.raw(_SUBJECTS_SQL, params))
+
+
+def _why_not_on_roll(*, assembly: Assembly, user: User) -> ApplicationError:
+    """The refusal for an account with no subject to cast for, saying why."""
+    owner = getattr(user, "owner", None)
+    held = (
+        Ownership.objects.filter(owner=owner, valid_to__isnull=True)
+        if owner is not None
+        else Ownership.objects.none()
+    )
+    parts = RollPart.objects.filter(assembly=assembly, unit_id__in=held.values("unit_id"))
+    if parts.filter(subject__kind=VotingSubject.Kind.CO_OWNED).exists():
+        return Forbidden(
+            _("共有房屋由指定的共有人表决，您不是该房屋的表决代表。"), code="not_designated_voter"
+        )
+    bought = parts.filter(
+        unit_id__in=held.filter(valid_from__gt=assembly.announced_at).values("unit_id")
+    ).select_related("subject")
+    for part in bought:
+        if (
+            RollPart.objects.filter(subject_id=part.subject_id)
+            .exclude(unit_id__in=held.values("unit_id"))
+            .exists()
+        ):
+            # One part of a larger subject (the developer's bucket, or one of another owner's several
+            # flats): the subject stays with its holder (voting.md, "The roll").
+            return Forbidden(
+                _(
+                    "您的房屋是在表决名册冻结后购得的，属于一个更大的投票主体（如建设单位持有的房屋，或原业主名下的多套房屋）"
+                    "的一部分；该投票主体仍由原权利人表决，您本次不能投票。"
+                ),
+                code="part_of_larger_subject",
+            )
+        if CountedBallot.objects.filter(assembly=assembly, subject_id=part.subject_id).exists():
+            return WrongState(_("该房屋的原权利人已经投票，其选票有效。"), code="already_voted")
+    return Forbidden(_("您不在本次会议的表决名册上。"), code="not_on_roll")
+
+
+@dataclass
+class VoterStanding:
+    """Where an account stands on an assembly's ballot: the subjects it casts for and, when it may not cast
+    now, the refusal (`not_open`, `not_designated_voter`, `part_of_larger_subject`, `not_on_roll`, and — when
+    asked — `already_voted`)."""
+
+    subjects: list[VotingSubject] = field(default_factory=list)
+    refusal: ApplicationError | None = None
+    voted: bool = False
+
+
+def voter_standing(
+    *, assembly: Assembly, user: User, check_voted: bool = False, now: dt.datetime | None = None
+) -> VoterStanding:
+    """The one rule of who may cast now, used by the ballot service (before its locked write, which decides
+    `already_voted` by the one-counted-ballot constraint) and by the owner's ballot page (`check_voted`)."""
+    now = now or timezone.now()
+    # Before announcement there is no roll (and no record date to compare transfers against).
+    subjects = subjects_for_voter(assembly=assembly, user=user) if assembly.announced_at else []
+    voted = bool(
+        check_voted
+        and subjects
+        and CountedBallot.objects.filter(assembly=assembly, subject__in=subjects).exists()
+    )
+    refusal: ApplicationError | None = None
+    if assembly.status != Assembly.Status.OPEN or not (assembly.opens_at <= now < assembly.closes_at):
+        refusal = WrongState(_("当前不在投票期内。"), code="not_open")
+    elif not subjects:
+        refusal = _why_not_on_roll(assembly=assembly, user=user)
+    elif voted and not assembly.revote:
+        refusal = WrongState(_("您已投票，本次会议不允许改票。"), code="already_voted")
+    return VoterStanding(subjects=subjects, refusal=refusal, voted=voted)
+
+
+# ------------------------------------------------------------------------------------------ the roll
+
+
+def roll_preview(*, assembly: Assembly) -> dict[str, Any]:
+    """What the roll will be, counted from the registry (read-only): parts by use, developer-held parts and
+    the area by SPC art. 8. The roll itself, with its subjects and fingerprint, is frozen by the service."""
+    units = Unit.objects.filter(compound=assembly.compound)
+    by_use = dict(units.values_list("planned_use").annotate(n=Count("pk")).order_by())
+    counted = units if assembly.parking_in_area else units.exclude(planned_use=Unit.Use.PARKING)
+    no_area = Q(registered_area__isnull=True, surveyed_area__isnull=True, contract_area__isnull=True)
+    agg = counted.aggregate(
+        parts=Count("pk"),
+        developer=Count("pk", filter=Q(developer_held=True) | Q(delivered=False)),
+        area=Sum(Coalesce("registered_area", "surveyed_area", "contract_area")),
+        no_area=Count("pk", filter=no_area),
+    )
+    return {
+        "by_use": [(label, by_use.get(value, 0)) for value, label in Unit.Use.choices if by_use.get(value)],
+        "parts": agg["parts"],
+        "developer": agg["developer"],
+        "area": agg["area"] or Decimal("0.00"),
+        "no_area": agg["no_area"],
+        "parking_excluded": 0 if assembly.parking_in_area else by_use.get(Unit.Use.PARKING, 0),
+    }
+
+
+ROLL_SEARCH_LIMIT = 50
+
+
+def roll_search(*, assembly: Assembly, q: str) -> list[dict[str, Any]]:
+    """Parts on the frozen roll matching a room or a unit number, with whether their subject voted."""
+    voted = CountedBallot.objects.filter(assembly=assembly, subject=OuterRef("subject_id"))
+    return list(
+        RollPart.objects.filter(assembly=assembly)
+        .filter(Q(unit_number=q) | Q(room=q) | Q(unit_number__endswith=q))
+        .annotate(voted=Exists(voted))
+        .order_by("building", "room", "unit_number")
+        .values("unit_number", "building", "room", "area", "planned_use", "voted")[:ROLL_SEARCH_LIMIT]
+    )

@@ -58,6 +58,8 @@ def _refusal_hint(code: str, assembly: Assembly) -> str:
         return _("表决名册在会议公告时冻结。如您认为名册有误，请联系业主委员会或街道办事处核实。")
     if code == "not_designated_voter":
         return _("共有房屋由共有人推选的一名代表投票；如需变更表决代表，请联系街道办事处。")
+    if code == "part_of_larger_subject":
+        return _("表决名册在会议公告时冻结；下次会议公告时，您购得的房屋将作为您的投票主体列入名册。")
     if code == "already_voted":
         return _("您的选票已经计入，可以在“我的投票”中查看。")
     if code == "incomplete_ballot":

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
 from registry.identifiers import IdentifierError, normalize_phone, validate_resident_id, validate_uscc
-from registry.models import Firm, FirmStaff, Official, Owner, Region, SignupAttempt, User
+from registry.models import Firm, FirmStaff, Official, Owner, Region, SignupAttempt, Unit, User
 from registry.permissions import (
     FIRM_GROUP,
     FIRM_MODEL_PERMISSIONS,
@@ -111,7 +111,15 @@ def owner_signup(
             SignupAttempt.objects.create(
                 username=username, ip_address=ip_address, matched=True, reason="matched"
             )
-            audit_record(actor=user, verb="owner.signup", target=locked, data={"units": len(units)})
+            audit_record(
+                actor=user,
+                verb="owner.signup",
+                target=locked,
+                data={"units": len(units)},
+                compound_id=Unit.objects.filter(unit_number=units[0])
+                .values_list("compound_id", flat=True)
+                .first(),
+            )
     except IntegrityError as e:
         raise ApplicationError(
             _("该业主已注册账号，请直接登录或找回密码。"), code="already_registered"

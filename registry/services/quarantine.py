@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from config.errors import ApplicationError, Forbidden, WrongState
 from config.logging import mask_text
 from registry.models import QuarantinedRecord, User
-from registry.permissions import can_reapply_quarantined
+from registry.permissions import can_reapply_quarantined, quarantine_changeable_q
 from registry.services.audit import audit_record
 from registry.services.registration import FeedRecordError, registration_feed_apply
-from registry.services.registration.parsing import masked_line
+from registry.services.registration.parsing import masked_line, parcel_codes_named
 
 DISMISS_PERMISSION = "registry.change_quarantinedrecord"
 
@@ -25,7 +25,8 @@ def quarantine_dismiss(
     """Mark the open ones of `records` dismissed; writes one audit row per record. Returns how many changed.
 
     Records already dismissed or re-applied are left as they are (not counted), so a repeated call is harmless.
-    Refusal: 403 unless the actor holds `registry.change_quarantinedrecord` (officials, superusers).
+    Refusal: 403 unless the actor holds `registry.change_quarantinedrecord` (officials, superusers) and every
+    record lies in their region (`quarantine_changeable_q`); nothing is dismissed then.
     """
     if not actor.is_active or not actor.has_perm(DISMISS_PERMISSION):
         raise Forbidden(_("您没有处理隔离记录的权限。"), code="forbidden")
@@ -33,6 +34,9 @@ def quarantine_dismiss(
         ids = list(records.values_list("pk", flat=True))
     else:
         ids = [r.pk for r in records]
+    in_scope = QuarantinedRecord.objects.filter(quarantine_changeable_q(actor), pk__in=ids).count()
+    if in_scope != len(set(ids)):
+        raise Forbidden(_("所选记录涉及您辖区以外的宗地，不能处理。"), code="forbidden")
     with transaction.atomic():
         # Lock in primary-key order so two staff dismissing overlapping selections cannot deadlock.
         open_records = list(
@@ -103,8 +107,17 @@ def quarantine_reapply(
     """
     if raw is not None and not raw.strip():
         raise ApplicationError(_("修正后的内容不能为空。"), code="invalid_raw")
-    if not can_reapply_quarantined(user=actor, record=record, raw=raw):
-        raise Forbidden(_("您没有重新应用此隔离记录的权限。"), code="forbidden")
+    corrected = (parcel_codes_named(raw), _identity_of(raw, "", None)[0]) if raw is not None else (None, None)
+    if not can_reapply_quarantined(
+        user=actor, record=record, parcel_codes=corrected[0], event_id=corrected[1] or None
+    ):
+        raise Forbidden(
+            _(
+                "您没有重新应用此隔离记录的权限：记录涉及的房屋须全部位于您辖区内的宗地上，"
+                "修正时不得更改事件 ID。"
+            ),
+            code="forbidden",
+        )
     refusal: _Refused | None = None
     with transaction.atomic():
         locked = QuarantinedRecord.objects.select_for_update().get(pk=record.pk)
@@ -126,8 +139,9 @@ def quarantine_reapply(
             fields = ["status"]
             if raw is not None:
                 locked.raw = storable_line(text)
+                locked.parcel_codes = parcel_codes_named(text)
                 locked.event_id, locked.seq = _identity_of(locked.raw, locked.event_id, locked.seq)
-                fields += ["raw", "event_id", "seq"]
+                fields += ["raw", "parcel_codes", "event_id", "seq"]
             locked.save(update_fields=fields)
             audit_record(
                 actor=actor,

@@ -37,14 +37,46 @@ def _locked(assembly: Assembly) -> Assembly:
     return Assembly.objects.select_for_update().select_related("compound__community").get(pk=assembly.pk)
 
 
+POLICY_FIELDS = ("revote", "deemed_consent", "parking_in_area", "proxy_cap", "firm_staff_may_proxy")
+
+
 def _policy(assembly: Assembly) -> dict[str, Any]:
-    return {
-        "revote": assembly.revote,
-        "deemed_consent": assembly.deemed_consent,
-        "parking_in_area": assembly.parking_in_area,
-        "proxy_cap": assembly.proxy_cap,
-        "firm_staff_may_proxy": assembly.firm_staff_may_proxy,
-    }
+    return {name: getattr(assembly, name) for name in POLICY_FIELDS}
+
+
+def _check_particulars(
+    *, motions: list[MotionSpec], opens_at: dt.datetime, closes_at: dt.datetime, policy: dict[str, Any]
+) -> None:
+    """The checks a draft's particulars pass, on creation and on every edit."""
+    if not motions:
+        raise ApplicationError(_("至少需要一项表决事项。"), code="no_motions")
+    for m in motions:
+        if not 1 <= m.category <= 9:
+            raise ApplicationError(_("事项类别须为民法典第二百七十八条第一至九项。"), code="invalid_category")
+        if m.seats is not None and (m.seats < 1 or len(m.candidates) < m.seats):
+            raise ApplicationError(_("候选人数不得少于应选人数。"), code="too_few_candidates")
+    if closes_at <= opens_at:
+        raise ApplicationError(_("投票截止时间须晚于开始时间。"), code="invalid_window")
+    unknown = set(policy) - set(POLICY_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            _("未知的表决规则：%(keys)s") % {"keys": ", ".join(sorted(unknown))}, code="invalid_policy"
+        )
+
+
+def _write_motions(assembly: Assembly, motions: list[MotionSpec]) -> None:
+    for position, m in enumerate(motions, start=1):
+        motion = Motion.objects.create(
+            assembly=assembly,
+            position=position,
+            title=m.title,
+            category=m.category,
+            kind=Motion.Kind.ELECTION if m.seats else Motion.Kind.MATTER,
+            seats=m.seats,
+        )
+        Candidate.objects.bulk_create(
+            Candidate(motion=motion, position=i, name=name) for i, name in enumerate(m.candidates, start=1)
+        )
 
 
 def assembly_create(
@@ -60,27 +92,8 @@ def assembly_create(
 ) -> Assembly:
     """Create a draft with its motions (in the order given); writes the assembly, motions and a log entry."""
     _check_runner(actor, compound)
-    if not motions:
-        raise ApplicationError(_("至少需要一项表决事项。"), code="no_motions")
-    for m in motions:
-        if not 1 <= m.category <= 9:
-            raise ApplicationError(_("事项类别须为民法典第二百七十八条第一至九项。"), code="invalid_category")
-        if m.seats is not None and (m.seats < 1 or len(m.candidates) < m.seats):
-            raise ApplicationError(_("候选人数不得少于应选人数。"), code="too_few_candidates")
-    if closes_at <= opens_at:
-        raise ApplicationError(_("投票截止时间须晚于开始时间。"), code="invalid_window")
     policy = policy or {}
-    unknown = set(policy) - {
-        "revote",
-        "deemed_consent",
-        "parking_in_area",
-        "proxy_cap",
-        "firm_staff_may_proxy",
-    }
-    if unknown:
-        raise ApplicationError(
-            _("未知的表决规则：%(keys)s") % {"keys": ", ".join(sorted(unknown))}, code="invalid_policy"
-        )
+    _check_particulars(motions=motions, opens_at=opens_at, closes_at=closes_at, policy=policy)
     with transaction.atomic():
         assembly = Assembly.objects.create(
             compound=compound,
@@ -92,19 +105,7 @@ def assembly_create(
             receipt_secret=secrets.token_hex(32),
             **policy,
         )
-        for position, m in enumerate(motions, start=1):
-            motion = Motion.objects.create(
-                assembly=assembly,
-                position=position,
-                title=m.title,
-                category=m.category,
-                kind=Motion.Kind.ELECTION if m.seats else Motion.Kind.MATTER,
-                seats=m.seats,
-            )
-            Candidate.objects.bulk_create(
-                Candidate(motion=motion, position=i, name=name)
-                for i, name in enumerate(m.candidates, start=1)
-            )
+        _write_motions(assembly, motions)
         audit_append(
             assembly=assembly,
             actor=actor,
@@ -112,6 +113,41 @@ def assembly_create(
             data={"title": title, "motions": len(motions), "policy": _policy(assembly)},
         )
     return assembly
+
+
+def assembly_draft_update(
+    *,
+    actor: User,
+    assembly: Assembly,
+    title: str,
+    kind: str,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    motions: list[MotionSpec],
+    policy: dict[str, Any] | None = None,
+) -> Assembly:
+    """Rewrite a draft's particulars, policy and motions (in the order given; no ballot can reference them
+    yet); writes the assembly, its motions and candidates, and a log entry. 409 `wrong_state` once announced."""
+    _check_runner(actor, assembly.compound)
+    policy = policy or {}
+    _check_particulars(motions=motions, opens_at=opens_at, closes_at=closes_at, policy=policy)
+    with transaction.atomic():
+        a = _locked(assembly)
+        if a.status != S.DRAFT:
+            raise WrongState(_("会议公告后不能再修改。"), code="wrong_state")
+        a.title, a.kind, a.opens_at, a.closes_at = title, kind, opens_at, closes_at
+        for name, value in policy.items():
+            setattr(a, name, value)
+        a.save(update_fields=["title", "kind", "opens_at", "closes_at", *policy])
+        Motion.objects.filter(assembly=a).delete()
+        _write_motions(a, motions)
+        audit_append(
+            assembly=a,
+            actor=actor,
+            action="assembly.update",
+            data={"title": title, "motions": len(motions), "policy": _policy(a)},
+        )
+    return a
 
 
 def assembly_announce(*, actor: User, assembly: Assembly, now: dt.datetime | None = None) -> Assembly:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, Forbidden, WrongState
-from registry.models import Ownership, User
+from registry.models import User
 from voting.models import (
     Assembly,
     BallotSubmission,
@@ -30,9 +30,11 @@ from voting.models import (
     VotingSubject,
 )
 from voting.permissions import can_run_assembly
+from voting.selectors import voter_standing
 from voting.services.audit import audit_append_many
 
 CHOICES = ("for", "against", "abstain")
+ONE_COUNTED_BALLOT = "one_counted_ballot_per_subject"  # voting.models.CountedBallot
 
 
 @dataclass(frozen=True)
@@ -109,50 +111,6 @@ def receipt_for(
     return hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()
 
 
-# One round trip (this is the hot path of an assembly): the subjects whose frozen voter is the owner, those
-# whose written mandate names this account as proxy, and parts transferred to the owner after the roll froze
-# whose subject has no counted ballot yet (voting.md, "The roll").
-_SUBJECTS_SQL = """
-SELECT s.* FROM voting_votingsubject s
- WHERE s.assembly_id = %(assembly)s AND s.voter_id = %(owner)s
-UNION
-SELECT s.* FROM voting_proxymandate p JOIN voting_votingsubject s ON s.id = p.subject_id
- WHERE p.assembly_id = %(assembly)s AND p.proxy_id = %(user)s
-UNION
-SELECT s.* FROM registry_ownership o
-  JOIN voting_rollpart rp ON rp.unit_id = o.unit_id AND rp.assembly_id = %(assembly)s
-  JOIN voting_votingsubject s ON s.id = rp.subject_id
- WHERE o.owner_id = %(owner)s AND o.valid_to IS NULL AND o.valid_from > %(announced)s
-   AND s.voter_id IS DISTINCT FROM %(owner)s
-   AND NOT EXISTS (SELECT 1 FROM voting_countedballot cb WHERE cb.assembly_id = %(assembly)s AND cb.subject_id = s.id)
- ORDER BY id
-"""
-
-
-def subjects_for_voter(*, assembly: Assembly, user: User) -> list[VotingSubject]:
-    """The roll subjects this account casts for: as the frozen voter, or as the new holder of a part
-    transferred after the roll froze when its subject has no counted ballot (voting.md, "The roll"), and as
-    proxy under a recorded mandate."""
-    owner = getattr(user, "owner", None)
-    params = {
-        "assembly": assembly.pk,
-        "owner": owner.pk if owner is not None else None,
-        "user": user.pk,
-        "announced": assembly.announced_at,
-    }
-    return list(VotingSubject.objects.raw(_SUBJECTS_SQL, params))
-
-
-def _is_co_owner_on_roll(*, assembly: Assembly, user: User) -> bool:
-    owner = getattr(user, "owner", None)
-    if owner is None:
-        return False
-    units = Ownership.objects.filter(owner=owner, valid_to__isnull=True).values("unit_id")
-    return RollPart.objects.filter(
-        assembly=assembly, unit_id__in=units, subject__kind=VotingSubject.Kind.CO_OWNED
-    ).exists()
-
-
 _LOCK_SUBJECTS_SQL = """
 SELECT s.id, s.key,
        (SELECT array_agg(rp.unit_number ORDER BY rp.unit_number) FROM voting_rollpart rp WHERE rp.subject_id = s.id)
@@ -173,7 +131,9 @@ WITH sub AS (
 INSERT INTO voting_countedballot (assembly_id, subject_id, submission_id)
 SELECT %(assembly)s, subject_id, id FROM sub
 """
-_REPLACE_COUNTED = "ON CONFLICT (assembly_id, subject_id) DO UPDATE SET submission_id = EXCLUDED.submission_id"
+_REPLACE_COUNTED = (
+    "ON CONFLICT (assembly_id, subject_id) DO UPDATE SET submission_id = EXCLUDED.submission_id"
+)
 
 
 def _stored_scan(scan: Any) -> str:
@@ -254,27 +214,29 @@ def _record(
     return CastResult(receipt=first, cast_at=now, unit_numbers=units, receipts=receipts)
 
 
+def _is_one_counted_ballot_violation(error: IntegrityError) -> bool:
+    """Only the one-counted-ballot constraint means "already voted"; any other integrity error is a fault."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == ONE_COUNTED_BALLOT
+
+
 def ballot_cast(*, actor: User, assembly: Assembly, choices: Any) -> CastResult:
     """An owner's online ballot for every subject they cast for; refusals are recorded and raised."""
     if assembly.status != Assembly.Status.OPEN:
         _refuse(assembly, actor, WrongState(_("当前不在投票期内。"), code="not_open"))
-    subjects = subjects_for_voter(assembly=assembly, user=actor)
-    if not subjects:
-        if _is_co_owner_on_roll(assembly=assembly, user=actor):
-            _refuse(
-                assembly,
-                actor,
-                Forbidden(
-                    _("共有房屋由指定的共有人表决，您不是该房屋的表决代表。"), code="not_designated_voter"
-                ),
-            )
-        _refuse(assembly, actor, Forbidden(_("您不在本次会议的表决名册上。"), code="not_on_roll"))
+    standing = voter_standing(assembly=assembly, user=actor)
+    if standing.refusal is not None:
+        _refuse(assembly, actor, standing.refusal)
     try:
         canonical = normalise_choices(assembly=assembly, choices=choices)
-        return _record(assembly=assembly, actor=actor, subjects=subjects, choices=canonical, channel="online")
+        return _record(
+            assembly=assembly, actor=actor, subjects=standing.subjects, choices=canonical, channel="online"
+        )
     except ApplicationError as error:
         _refuse(assembly, actor, error)
-    except IntegrityError:  # a concurrent first ballot for the same subject won the unique constraint
+    except IntegrityError as error:  # a concurrent first ballot for the same subject won the constraint
+        if not _is_one_counted_ballot_violation(error):
+            raise
         _refuse(assembly, actor, WrongState(_("您已投票，本次会议不允许改票。"), code="already_voted"))
     raise AssertionError("unreachable")
 
@@ -306,7 +268,9 @@ def paper_ballot_enter(
         )
     except ApplicationError as error:
         _refuse(assembly, actor, error)
-    except IntegrityError:
+    except IntegrityError as error:
+        if not _is_one_counted_ballot_violation(error):
+            raise
         _refuse(
             assembly, actor, WrongState(_("该投票主体已投票，本次会议不允许改票。"), code="already_voted")
         )

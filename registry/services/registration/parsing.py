@@ -15,6 +15,7 @@ from config.logging import mask_text
 from registry.identifiers import (
     IdentifierError,
     UnitNumber,
+    normalize_unit_number,
     validate_certificate_no,
     validate_resident_id,
     validate_unit_number,
@@ -329,8 +330,23 @@ _PARCEL_OF_UNIT = re.compile(r"([0-9]{12}[GJZ][ABSXCDEFGHWY][0-9]{5})[FLQW][0-9]
 
 
 def parcel_codes_named(text: str) -> list[str]:
-    """The parcels (first 19 characters) of every unit number a line names, wherever it names them."""
-    return sorted({m.group(1) for m in _PARCEL_OF_UNIT.finditer(text.upper())})
+    """The parcels (first 19 characters) of every unit number a line names: the fields the consumer reads
+    (`unit_number`, `from_unit_numbers`, `to_unit_numbers`), normalised exactly as the consumer normalises
+    them, and any unit number written elsewhere in the text. Who may see and re-apply a line follows from it."""
+    found = {m.group(1) for m in _PARCEL_OF_UNIT.finditer(text.upper())}
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        raw = None
+    if isinstance(raw, dict):
+        numbers = [raw.get("unit_number")]
+        for key in ("from_unit_numbers", "to_unit_numbers"):
+            value = raw.get(key)
+            numbers += value if isinstance(value, list) else [value]
+        for number in numbers:
+            if isinstance(number, str) and number.strip():
+                found.add(normalize_unit_number(number)[:19])
+    return sorted(found)
 
 
 def masked_line(line: str) -> str:

@@ -17,7 +17,7 @@ from registry.models import (
     UnitChange,
     UnitNumberVersion,
 )
-from registry.permissions import unit_scope
+from registry.permissions import visible_q
 from registry.services.ownership import unit_designated_voter_set
 from registry.services.registration import registration_feed_apply
 from tests.conftest import A_0101, A_0102, A_0201, B_0101, IDS, PARCEL_A, PARCEL_B, World, person
@@ -48,7 +48,7 @@ def _event_id(line: str) -> str:
 def test_transfer_ends_old_record_starts_new_and_moves_visibility_at_once(world: World):
     # given: alice sees her unit; carol does not
     unit = Unit.objects.get(unit_number=A_0101)
-    assert Unit.objects.filter(unit_scope(world.alice), pk=unit.pk).exists()
+    assert Unit.objects.filter(visible_q(Unit, world.alice), pk=unit.pk).exists()
     line = _event(A_0101, [person("carol")], "TRANSFER")
     # when
     report = _apply(line)
@@ -58,8 +58,8 @@ def test_transfer_ends_old_record_starts_new_and_moves_visibility_at_once(world:
     ended = Ownership.objects.get(unit=unit, owner__name="王丽")
     assert ended.valid_to == dt.datetime.fromisoformat(LATER)
     assert str(ended.ended_by_event_id) == _event_id(line)
-    assert not Unit.objects.filter(unit_scope(world.alice), pk=unit.pk).exists()
-    assert Unit.objects.filter(unit_scope(world.carol), pk=unit.pk).exists()
+    assert not Unit.objects.filter(visible_q(Unit, world.alice), pk=unit.pk).exists()
+    assert Unit.objects.filter(visible_q(Unit, world.carol), pk=unit.pk).exists()
 
 
 def test_transfer_clears_a_designated_voter_who_no_longer_holds(world: World):

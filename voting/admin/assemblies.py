@@ -1,20 +1,8 @@
-"""The street office's assembly workflow in the Django admin, in Chinese.
+"""The assembly and the street office's workflow: create with motions, announce (roll preview), open, paper
+ballots by the roll, deliveries, proxies, close, tally, certificate review, publish; a unit's choices after
+the close, with a logged reason."""
 
-- Who: superusers, and officials over the compound (`registry.permissions.compound_scope`); property firms
-  and owners have no access. An assembly outside the official's scope is "not found" (the admin sends them
-  back to the index with a message); inside it but not theirs to run (a seconded official) is a 403.
-- Writes go through services only: `assembly_create` / `assembly_draft_update` (drafts are the only
-  editable state), the transitions (announce, open, close, tally, publish, cancel) on confirmation pages,
-  `paper_ballot_enter`, and `subject_delivery_record`. A refusal (`ApplicationError`) is an error message.
-- Ballots, counted ballots, results, refusals, choice accesses and the hash-chained log are read-only for
-  everyone, superusers included. Lists show that someone voted, never what; while voting is open no page
-  shows a choice or a partial result. Individual choices are shown once voting has closed, to officials
-  who give a reason, through `ballot_choices_for_official` (which logs the access).
-"""
-
-import json
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -22,25 +10,25 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.admin import ServiceRefusalMixin
+from config.admin import GuardedAdmin
 from config.errors import ApplicationError, WrongState
-from registry.models import Compound, Unit, User
-from registry.permissions import compound_scope
+from registry.models import Unit
+from voting.admin.base import (
+    VotingScopedMixin,
+    part_label,
+    records_url,
+    units_of_subject,
+)
+from voting.certificate import certificate_context
 from voting.forms import (
-    CATEGORY_NAMES,
-    CHOICE_LABELS,
-    THRESHOLD_NAMES,
     AssemblyForm,
     CancelForm,
     ChoiceLookupForm,
@@ -50,38 +38,39 @@ from voting.forms import (
     PaperBallotForm,
     ProxyMandateForm,
     RollSearchForm,
-    category_label,
 )
+from voting.labels import CHOICE_LABELS, category_label, threshold_label
 from voting.models import (
     Assembly,
-    AuditEntry,
     BallotSubmission,
-    ChoiceAccess,
     CountedBallot,
     Motion,
-    MotionResult,
     ProxyMandate,
     RollPart,
-    VoteRefusal,
     VotingSubject,
 )
-from voting.permissions import can_run_assembly, can_view_choices
-from voting.rules import percent_down
+from voting.permissions import (
+    can_run_assembly,
+    can_view_choices,
+    may_use_voting_admin,
+    runnable_compounds,
+)
 from voting.selectors import (
     RESULT_STATES,
     assembly_motions,
-    assembly_results,
     ballot_choices_for_official,
     participation,
     participation_summary,
     results_visible_to,
+    roll_preview,
+    roll_search,
 )
-from voting.services.admin_drafts import assembly_draft_update
 from voting.services.assemblies import (
     assembly_announce,
     assembly_cancel,
     assembly_close,
     assembly_create,
+    assembly_draft_update,
     assembly_open,
     assembly_publish,
 )
@@ -91,97 +80,7 @@ from voting.services.proxies import proxy_mandate_record
 from voting.services.tally import assembly_tally
 
 S = Assembly.Status
-NOTHING = Q(pk__in=[])
 PARTICIPATION_PAGE = 500
-SEARCH_LIMIT = 50
-
-# ---------------------------------------------------------------------------------------------- scope
-
-
-def may_use_voting_admin(user: User) -> bool:
-    """Superusers and officials; property firms and owners never see these pages."""
-    return bool(
-        user.is_active
-        and user.is_staff
-        and (user.is_superuser or getattr(user, "official", None) is not None)
-    )
-
-
-def voting_scope(user: User, path: str) -> Q:
-    """A filter over a voting model reaching Compound by `path`: the compounds the official sees."""
-    if not may_use_voting_admin(user):
-        return NOTHING
-    if user.is_superuser:
-        return Q()
-    return Q(**{f"{path}__in": Compound.objects.filter(compound_scope(user)).values("pk")})
-
-
-def runnable_compounds(user: User) -> QuerySet[Compound]:
-    """Compounds the user may convene an assembly for (`can_run_assembly`: the official's region)."""
-    if user.is_superuser:
-        return Compound.objects.order_by("code")
-    official = getattr(user, "official", None)
-    if official is None:
-        return Compound.objects.none()
-    return Compound.objects.filter(community__path__startswith=official.region.path).order_by("code")
-
-
-class VotingScopedMixin:
-    """Visible to superusers and officials, limited to the compounds they see."""
-
-    scope_path = "assembly__compound"
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return may_use_voting_admin(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return may_use_voting_admin(request.user)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).filter(voting_scope(request.user, self.scope_path))
-
-
-class RecordAdmin(VotingScopedMixin, admin.ModelAdmin):
-    """Ballots, results and the log: nobody adds, changes or deletes them here, superusers included."""
-
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-def _pretty_json(value: Any) -> str:
-    return format_html(
-        '<pre style="white-space: pre-wrap; margin: 0">{}</pre>',
-        json.dumps(value, ensure_ascii=False, indent=2),
-    )
-
-
-def _part_label(part: RollPart) -> str:
-    return f"{part.building}{part.room}" if (part.building or part.room) else part.unit_number
-
-
-def _subject_parts() -> Prefetch:
-    return Prefetch("subject__parts", queryset=RollPart.objects.order_by("building", "room", "unit_number"))
-
-
-def _units_of(subject: VotingSubject) -> str:
-    """The subject's units as 'building room' (from prefetched parts): what voted, never who."""
-    return "、".join(_part_label(p) for p in subject.parts.all()) or "-"
-
-
-def _assembly_link(assembly: Assembly) -> str:
-    url = reverse("admin:voting_assembly_change", args=[assembly.pk])
-    return format_html('<a href="{}">{}</a>', url, assembly.title)
-
-
-# ----------------------------------------------------------------------------------- the assembly
 
 
 class MotionInline(admin.TabularInline):
@@ -229,7 +128,7 @@ class MotionInline(admin.TabularInline):
     def threshold_display(self, obj: Motion) -> str:
         if obj.category is None:
             return gettext("按类别自动确定")
-        return str(THRESHOLD_NAMES[obj.threshold])
+        return threshold_label(obj.threshold)
 
     @admin.display(description=_("候选人"))
     def candidate_list(self, obj: Motion) -> str:
@@ -261,53 +160,18 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def roll_preview(assembly: Assembly) -> dict[str, Any]:
-    """What the roll will be, counted from the registry (read-only): parts by use, developer-held parts and
-    the area by SPC art. 8. The roll itself, with its subjects and fingerprint, is frozen by the service."""
-    units = Unit.objects.filter(compound=assembly.compound)
-    by_use = dict(units.values_list("planned_use").annotate(n=Count("pk")).order_by())
-    counted = units if assembly.parking_in_area else units.exclude(planned_use=Unit.Use.PARKING)
-    no_area = Q(registered_area__isnull=True, surveyed_area__isnull=True, contract_area__isnull=True)
-    agg = counted.aggregate(
-        parts=Count("pk"),
-        developer=Count("pk", filter=Q(developer_held=True) | Q(delivered=False)),
-        area=Sum(Coalesce("registered_area", "surveyed_area", "contract_area")),
-        no_area=Count("pk", filter=no_area),
-    )
-    return {
-        "by_use": [(label, by_use.get(value, 0)) for value, label in Unit.Use.choices if by_use.get(value)],
-        "parts": agg["parts"],
-        "developer": agg["developer"],
-        "area": agg["area"] or Decimal("0.00"),
-        "no_area": agg["no_area"],
-        "parking_excluded": 0 if assembly.parking_in_area else by_use.get(Unit.Use.PARKING, 0),
-    }
-
-
 def _roll_lookup(
     request: HttpRequest, assembly: Assembly
 ) -> tuple[RollSearchForm, list[dict[str, Any]] | None]:
     """The roll-search form of a workflow page and its matches (None when nothing was asked)."""
     search = RollSearchForm(request.GET or None)
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
-    return search, (_roll_search(assembly, q) if q else None)
-
-
-def _roll_search(assembly: Assembly, q: str) -> list[dict[str, Any]]:
-    """Parts on the frozen roll matching a room or a unit number, with whether their subject voted."""
-    voted = CountedBallot.objects.filter(assembly=assembly, subject=OuterRef("subject_id"))
-    return list(
-        RollPart.objects.filter(assembly=assembly)
-        .filter(Q(unit_number=q) | Q(room=q) | Q(unit_number__endswith=q))
-        .annotate(voted=Exists(voted))
-        .order_by("building", "room", "unit_number")
-        .values("unit_number", "building", "room", "area", "planned_use", "voted")[:SEARCH_LIMIT]
-    )
+    return search, (roll_search(assembly=assembly, q=q) if q else None)
 
 
 @admin.register(Assembly)
-class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
-    scope_path = "compound"
+class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
+    compound_path = "compound_id"
     form = AssemblyForm
     inlines = (MotionInline,)
     list_display = ("title", "compound_name", "kind", "status", "opens_at", "closes_at", "heads_total")
@@ -396,7 +260,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "compound":
-            kwargs["queryset"] = runnable_compounds(request.user)
+            kwargs["queryset"] = runnable_compounds(user=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Assembly, form: forms.ModelForm, change: bool) -> None:
@@ -476,10 +340,9 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             user=request.user, compound=a.compound
         ):
             pages.append((_("查看该户表决内容"), reverse("admin:voting_assembly_choices", args=[a.pk])))
-        query = urlencode({"assembly__id__exact": a.pk})
-        pages.append((_("会议日志"), reverse("admin:voting_auditentry_changelist") + "?" + query))
+        pages.append((_("会议日志"), records_url("auditentry", a)))
         if a.status not in (S.DRAFT, S.ANNOUNCED, S.CANCELLED):
-            pages.append((_("投票记录"), reverse("admin:voting_ballotsubmission_changelist") + "?" + query))
+            pages.append((_("投票记录"), records_url("ballotsubmission", a)))
         return {"actions": actions, "pages": pages}
 
     # -- workflow pages
@@ -556,7 +419,9 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             else:
                 self.message_user(request, done, messages.SUCCESS)
             return self._back(assembly)
-        preview = roll_preview(assembly) if action == "announce" and assembly.status == S.DRAFT else None
+        preview = (
+            roll_preview(assembly=assembly) if action == "announce" and assembly.status == S.DRAFT else None
+        )
         return self._render(
             request,
             assembly,
@@ -655,7 +520,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
                     self.message_user(
                         request,
                         gettext("已录入 %(unit)s 的纸质票，回执：%(receipt)s")
-                        % {"unit": _part_label(part), "receipt": result.receipt},
+                        % {"unit": part_label(part), "receipt": result.receipt},
                         messages.SUCCESS,
                     )
                     return redirect("admin:voting_assembly_paper_ballot", assembly.pk)
@@ -667,7 +532,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             search=search,
             matches=matches,
             part=part,
-            part_label=_part_label(part) if part else "",
+            part_label=part_label(part) if part else "",
             subject_units=(
                 list(part.subject.parts.order_by("unit_number").values_list("unit_number", flat=True))
                 if part
@@ -707,7 +572,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                units = "、".join(_part_label(p) for p in record.subject.parts.order_by("building", "room"))
+                units = "、".join(part_label(p) for p in record.subject.parts.order_by("building", "room"))
                 self.message_user(
                     request, gettext("已登记 %(units)s 的表决票送达。") % {"units": units}, messages.SUCCESS
                 )
@@ -725,7 +590,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             search=search,
             matches=matches,
             form=form,
-            recorded=[(_units_of_subject(s), s.delivered_at, s.warned) for s in recorded],
+            recorded=[(units_of_subject(s), s.delivered_at, s.warned) for s in recorded],
             uses=dict(Unit.Use.choices),
             pick_param="unit",
             pick_url=reverse("admin:voting_assembly_delivery", args=[assembly.pk]),
@@ -774,7 +639,7 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             matches=matches,
             form=form,
             recorded=[
-                (_units_of_subject(m.subject), m.proxy.get_username(), m.recorded_at, bool(m.scan))
+                (units_of_subject(m.subject), m.proxy.get_username(), m.recorded_at, bool(m.scan))
                 for m in mandates
             ],
             uses=dict(Unit.Use.choices),
@@ -793,16 +658,10 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
             return self._back(assembly)
         if not results_visible_to(user=request.user, assembly=assembly):
             raise PermissionDenied
-        results = assembly_results(assembly=assembly)
-        return self._render(
-            request,
-            assembly,
-            "certificate.html",
-            _("表决结果"),
-            results=results,
-            motions=[_certificate_motion(m, assembly) for m in results["motions"]],
-            policy=_policy_rows(results["policy"]),
-        )
+        # The same certificate the owners will read (voting.certificate), for review before publication.
+        certificate = certificate_context(assembly=assembly)
+        del certificate["assembly"]
+        return self._render(request, assembly, "certificate.html", _("表决结果"), **certificate)
 
     def choices_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """One unit's counted choices for an official who states why; only after the close; logged."""
@@ -836,102 +695,6 @@ class AssemblyAdmin(ServiceRefusalMixin, VotingScopedMixin, admin.ModelAdmin):
         return self._render(request, assembly, "choices.html", _("查看该户表决内容"), form=form, shown=shown)
 
 
-def _units_of_subject(subject: VotingSubject) -> str:
-    return "、".join(f"{_part_label(p)}（{p.unit_number}）" for p in subject.parts.all())
-
-
-INEQUALITY_NAMES = {
-    "quorum_area": _("参与表决的专有部分面积 ≥ 总面积的三分之二"),
-    "quorum_heads": _("参与表决的人数 ≥ 总人数的三分之二"),
-}
-APPROVAL_NAMES = {
-    ("ordinary", "approval_area"): _("同意的面积 > 参与表决面积的二分之一"),
-    ("ordinary", "approval_heads"): _("同意的人数 > 参与表决人数的二分之一"),
-    ("major", "approval_area"): _("同意的面积 ≥ 参与表决面积的四分之三"),
-    ("major", "approval_heads"): _("同意的人数 ≥ 参与表决人数的四分之三"),
-}
-CANDIDATE_STATUS = {"elected": _("当选"), "not_elected": _("未当选"), "tie": _("票数相同，未决定")}
-SIDE_NAMES = {"for": _("同意"), "against": _("反对"), None: _("已投票业主意见未形成多数，不计入")}
-POLICY_NAMES = {
-    "revote": _("允许截止前改票"),
-    "deemed_consent": _("视为同意多数意见"),
-    "parking_in_area": _("车位计入面积和人数"),
-    "proxy_cap": _("每名代理人最多代理户数"),
-    "firm_staff_may_proxy": _("物业服务企业人员可作代理人"),
-}
-
-
-def _yes_no(value: Any) -> Any:
-    if value is True:
-        return _("是")
-    if value is False:
-        return _("否")
-    return value
-
-
-def _policy_rows(policy: dict[str, Any]) -> list[tuple[Any, Any]]:
-    return [(POLICY_NAMES.get(k, k), _yes_no(v)) for k, v in policy.items()]
-
-
-def _count_rows(area: dict[str, Any], heads: dict[str, Any], assembly: Assembly) -> list[tuple]:
-    """(label, area, % of A_total, heads, % of N_total) for participating/for/against/abstain."""
-    labels = {"participating": _("参与表决"), "for": _("同意"), "against": _("反对"), "abstain": _("弃权")}
-    area_total, heads_total = assembly.area_total or Decimal("0"), assembly.heads_total or 0
-    return [
-        (
-            label,
-            area[k],
-            percent_down(Decimal(str(area[k])), area_total),
-            heads[k],
-            percent_down(heads[k], heads_total),
-        )
-        for k, label in labels.items()
-    ]
-
-
-def _certificate_motion(m: dict[str, Any], assembly: Assembly) -> dict[str, Any]:
-    """One motion of `assembly_results`, with Chinese labels and percentages (rounded down) added."""
-    outcomes = dict(MotionResult.Outcome.choices)
-    rows = []
-    for row in m["inequalities"]:
-        name = INEQUALITY_NAMES.get(row["name"]) or APPROVAL_NAMES.get(
-            (m["threshold"], row["name"]), row["name"]
-        )
-        rows.append({"name": name, "expression": row["expression"], "holds": row["holds"]})
-    deemed = None
-    if m.get("deemed_consent"):
-        d = m["deemed_consent"]
-        parts = RollPart.objects.filter(assembly=assembly, unit_number__in=d.get("units") or [])
-        labels = {p.unit_number: _part_label(p) for p in parts}
-        deemed = {
-            "side": SIDE_NAMES.get(d.get("side"), d.get("side")),
-            "rows": _count_rows(d["area"], d["heads"], assembly),
-            "outcome": outcomes.get(d.get("outcome"), d.get("outcome")),
-            "units": [f"{labels.get(u, u)}（{u}）" for u in d.get("units") or []],
-        }
-    candidates = [
-        {
-            "name": c["name"],
-            "status": CANDIDATE_STATUS.get(c["status"], c["status"]),
-            "status_code": c["status"],
-            "area": c["area"],
-            "heads": c["heads"],
-            "outcome": outcomes.get(c["outcome"], c["outcome"]),
-        }
-        for c in m.get("candidates") or []
-    ]
-    return {
-        **m,
-        "category_name": CATEGORY_NAMES.get(m["category"], m["category"]),
-        "threshold_name": THRESHOLD_NAMES[m["threshold"]],
-        "outcome_name": outcomes.get(m["outcome"], m["outcome"]),
-        "count_rows": _count_rows(m["area"], m["heads"], assembly),
-        "inequality_rows": rows,
-        "deemed": deemed,
-        "candidate_rows": candidates,
-    }
-
-
 def _choices_rows(found: dict[str, Any], assembly: Assembly) -> dict[str, Any]:
     """The counted ballot as (motion, choice) lines in Chinese, and the unit's submission history."""
     counted = found["counted"] or {}
@@ -960,172 +723,3 @@ def _choices_rows(found: dict[str, Any], assembly: Assembly) -> dict[str, Any]:
         "lines": lines,
         "history": history,
     }
-
-
-# ------------------------------------------------------------------------------------- the records
-
-
-class AssemblyRecordAdmin(RecordAdmin):
-    """Read-only records of an assembly; the list can be filtered to one assembly."""
-
-    @admin.display(description=_("会议"), ordering="assembly__opens_at")
-    def assembly_link(self, obj: Any) -> str:
-        return _assembly_link(obj.assembly)
-
-
-@admin.register(BallotSubmission)
-class BallotSubmissionAdmin(AssemblyRecordAdmin):
-    """Every ballot handed in (append-only): who voted, how and when, and the receipt — never the choices."""
-
-    list_display = ("cast_at", "assembly_link", "subject_units", "channel", "receipt", "counted")
-    list_select_related = ("assembly", "subject", "counted_as")
-    list_filter = ("channel",)
-    search_fields = ("=receipt",)
-    fields = (
-        "assembly_link",
-        "subject_units",
-        "channel",
-        "cast_at",
-        "receipt",
-        "counted",
-        "submitted_by",
-        "note",
-        "has_scan",
-    )
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).prefetch_related(_subject_parts())
-
-    @admin.display(description=_("投票主体（房屋）"))
-    def subject_units(self, obj: BallotSubmission) -> str:
-        return _units_of(obj.subject)
-
-    @admin.display(description=_("计入"), boolean=True)
-    def counted(self, obj: BallotSubmission) -> bool:
-        return hasattr(obj, "counted_as")
-
-    @admin.display(description=_("有纸质票扫描件"), boolean=True)
-    def has_scan(self, obj: BallotSubmission) -> bool:
-        return bool(obj.scan)
-
-
-@admin.register(CountedBallot)
-class CountedBallotAdmin(AssemblyRecordAdmin):
-    """The ballot that counts per subject (by the revote policy) — never its choices."""
-
-    list_display = ("assembly_link", "subject_units", "receipt", "cast_at", "channel")
-    list_select_related = ("assembly", "subject", "submission")
-    search_fields = ("=submission__receipt",)
-    fields = ("assembly_link", "subject_units", "receipt", "cast_at", "channel")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).prefetch_related(_subject_parts())
-
-    @admin.display(description=_("投票主体（房屋）"))
-    def subject_units(self, obj: CountedBallot) -> str:
-        return _units_of(obj.subject)
-
-    @admin.display(description=_("回执"))
-    def receipt(self, obj: CountedBallot) -> str:
-        return obj.submission.receipt
-
-    @admin.display(description=_("投票时间"))
-    def cast_at(self, obj: CountedBallot) -> Any:
-        return obj.submission.cast_at
-
-    @admin.display(description=_("方式"))
-    def channel(self, obj: CountedBallot) -> str:
-        return obj.submission.get_channel_display()
-
-
-@admin.register(MotionResult)
-class MotionResultAdmin(RecordAdmin):
-    """The stored tally (exists only once tallied)."""
-
-    scope_path = "motion__assembly__compound"
-    list_display = (
-        "motion",
-        "assembly_link",
-        "outcome",
-        "area_participating",
-        "area_for",
-        "heads_participating",
-        "heads_for",
-    )
-    list_select_related = ("motion__assembly",)
-    list_filter = ("outcome",)
-    fields = (
-        "motion",
-        "assembly_link",
-        "outcome",
-        "area_participating",
-        "area_for",
-        "area_against",
-        "area_abstain",
-        "heads_participating",
-        "heads_for",
-        "heads_against",
-        "heads_abstain",
-        "deemed_consent_display",
-        "candidates_display",
-    )
-    readonly_fields = fields
-
-    @admin.display(description=_("会议"))
-    def assembly_link(self, obj: MotionResult) -> str:
-        return _assembly_link(obj.motion.assembly)
-
-    @admin.display(description=_("视为同意计票"))
-    def deemed_consent_display(self, obj: MotionResult) -> str:
-        return _pretty_json(obj.deemed_consent) if obj.deemed_consent else "-"
-
-    @admin.display(description=_("候选人结果"))
-    def candidates_display(self, obj: MotionResult) -> str:
-        return _pretty_json(obj.candidates) if obj.candidates else "-"
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(AssemblyRecordAdmin):
-    """The hash-chained log: it says that someone voted, never what."""
-
-    list_display = ("assembly_link", "seq", "at", "actor", "action")
-    list_select_related = ("assembly", "actor")
-    list_filter = ("action",)
-    search_fields = ("action", "hash")
-    fields = ("assembly_link", "seq", "at", "actor", "action", "data_display", "prev_hash", "hash")
-    readonly_fields = fields
-    ordering = ("-assembly__opens_at", "assembly", "seq")
-
-    @admin.display(description=_("内容"))
-    def data_display(self, obj: AuditEntry) -> str:
-        return _pretty_json(obj.data)
-
-
-@admin.register(VoteRefusal)
-class VoteRefusalAdmin(AssemblyRecordAdmin):
-    """Refused ballots with their code (late, not on the roll, not the designated co-owner, …)."""
-
-    list_display = ("at", "assembly_link", "user", "code")
-    list_select_related = ("assembly", "user")
-    list_filter = ("code",)
-    fields = ("at", "assembly_link", "user", "code")
-    readonly_fields = fields
-
-
-@admin.register(ChoiceAccess)
-class ChoiceAccessAdmin(AssemblyRecordAdmin):
-    """Who looked at a unit's individual choices, when and why."""
-
-    list_display = ("at", "assembly_link", "user", "subject_units", "reason")
-    list_select_related = ("assembly", "user", "subject")
-    fields = ("at", "assembly_link", "user", "subject_units", "reason")
-    readonly_fields = fields
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).prefetch_related(_subject_parts())
-
-    @admin.display(description=_("投票主体（房屋）"))
-    def subject_units(self, obj: ChoiceAccess) -> str:
-        return _units_of(obj.subject) if obj.subject else "-"

@@ -1,0 +1,353 @@
+"""Housing: units (from the registration feed; only the designated voter is recorded here), their number versions and changes, owners and ownership history."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.db.models import F, Prefetch, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from registry.admin.base import (
+    ReadOnlyMixin,
+    ReadOnlyTabular,
+    RegistryAdmin,
+    change_link,
+    pretty_json,
+    share_label,
+)
+from registry.admin.filters import CurrentOwnershipFilter, HasAccountFilter, place_filters
+from registry.admin.forms import (
+    UnitVoterForm,
+)
+from registry.identifiers import IdentifierError, validate_unit_number
+from registry.models import (
+    Owner,
+    Ownership,
+    Unit,
+    UnitChange,
+    UnitNumberVersion,
+)
+from registry.services.ownership import unit_designated_voter_set
+
+
+def _current_ownerships() -> Prefetch:
+    return Prefetch(
+        "ownerships",
+        queryset=Ownership.objects.filter(valid_to__isnull=True)
+        .select_related("owner")
+        .order_by("-certificate_holder", "pk"),
+        to_attr="current_ownerships",
+    )
+
+
+class UnitOwnershipInline(ReadOnlyTabular):
+    """Current and ended ownership records of a unit, newest first."""
+
+    model = Ownership
+    fk_name = "unit"
+    verbose_name_plural = _("产权记录（现行与历史）")
+    fields = (
+        "owner_link",
+        "owner_id_masked",
+        "co_ownership",
+        "share_display",
+        "certificate_holder",
+        "certificate_no",
+        "registered_at",
+        "valid_from",
+        "valid_to",
+        "state",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("owner")
+            .order_by(F("valid_to").desc(nulls_first=True), "-valid_from", "pk")
+        )
+
+    @admin.display(description=_("权利人"))
+    def owner_link(self, obj: Ownership) -> str:
+        return change_link(obj.owner, obj.owner.name)
+
+    @admin.display(description=_("证件号（脱敏）"))
+    def owner_id_masked(self, obj: Ownership) -> str:
+        return obj.owner.id_masked
+
+    @admin.display(description=_("份额"))
+    def share_display(self, obj: Ownership) -> str:
+        return share_label(obj)
+
+    @admin.display(description=_("记录状态"))
+    def state(self, obj: Ownership) -> str:
+        return _("现行") if obj.valid_to is None else _("已终止")
+
+
+class UnitNumberVersionInline(ReadOnlyTabular):
+    model = UnitNumberVersion
+    fields = ("unit_number", "valid_from", "valid_to", "source_event_id")
+    readonly_fields = fields
+    ordering = ("-valid_from",)
+
+
+class UnitChangeInline(ReadOnlyTabular):
+    model = UnitChange
+    verbose_name_plural = _("房屋变更记录")
+    fields = ("at", "event_type", "event_id", "changes_display")
+    readonly_fields = fields
+    ordering = ("-at", "-id")
+
+    @admin.display(description=_("变更内容"))
+    def changes_display(self, obj: UnitChange) -> str:
+        return pretty_json(obj.changes)
+
+
+@admin.register(Unit)
+class UnitAdmin(RegistryAdmin):
+    """Units come from the registration feed: only the designated voter is recorded here (by officials)."""
+
+    form = UnitVoterForm
+    list_display = (
+        "unit_number",
+        "compound_name",
+        "building_name",
+        "entrance_name",
+        "floor",
+        "room",
+        "planned_use",
+        "registered_area",
+        "holders",
+        "developer_held",
+        "delivered",
+        "mortgage",
+        "seizure",
+    )
+    list_select_related = ("compound", "building", "entrance")
+    list_filter = (
+        *place_filters("compound"),
+        "planned_use",
+        "developer_held",
+        "delivered",
+        "mortgage",
+        "seizure",
+    )
+    search_fields = ("unit_number", "room", "address")
+    show_full_result_count = False
+    fieldsets = (
+        (None, {"fields": ("unit_number", "parcel_code", "compound", "building", "entrance")}),
+        (_("坐落与用途"), {"fields": ("floor", "room", "address", "planned_use")}),
+        (_("面积"), {"fields": ("registered_area", "surveyed_area", "contract_area")}),
+        (_("状态"), {"fields": ("developer_held", "delivered", "mortgage", "seizure")}),
+        (_("表决"), {"fields": ("designated_voter",)}),
+        (_("记录"), {"fields": ("created_at", "updated_at")}),
+    )
+    readonly_fields = (
+        "unit_number",
+        "parcel_code",
+        "compound",
+        "building",
+        "entrance",
+        "floor",
+        "room",
+        "address",
+        "planned_use",
+        "registered_area",
+        "surveyed_area",
+        "contract_area",
+        "developer_held",
+        "delivered",
+        "mortgage",
+        "seizure",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (UnitOwnershipInline, UnitNumberVersionInline, UnitChangeInline)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).prefetch_related(_current_ownerships())
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        # A whole unit number is looked up exactly (the unique index), not by a scan of millions of rows.
+        try:
+            number = validate_unit_number(search_term).value
+        except IdentifierError:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(unit_number=number), False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Unit | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("小区"), ordering="compound__code")
+    def compound_name(self, obj: Unit) -> str:
+        return obj.compound.name if obj.compound else _("（未落位）")
+
+    @admin.display(description=_("楼栋"), ordering="building__number")
+    def building_name(self, obj: Unit) -> str:
+        return obj.building.name if obj.building else "-"
+
+    @admin.display(description=_("单元"))
+    def entrance_name(self, obj: Unit) -> str:
+        return obj.entrance.name if obj.entrance else "-"
+
+    @admin.display(description=_("现有权利人"))
+    def holders(self, obj: Unit) -> str:
+        return "、".join(o.owner.name for o in obj.current_ownerships) or "-"
+
+    def get_form(self, request: HttpRequest, obj: Unit | None = None, change: bool = False, **kwargs: Any):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        field = form.base_fields.get("designated_voter")
+        if field is not None:
+            # The service records an account: only current holders with one can be chosen.
+            field.queryset = Owner.objects.filter(
+                ownerships__unit=obj, ownerships__valid_to__isnull=True, user__isnull=False
+            ).order_by("pk")
+            field.help_text = _("共有房屋由哪位现有权利人（须已注册账号）参加表决；不指定时由持证人表决。")
+        return form
+
+    def save_model(self, request: HttpRequest, obj: Unit, form: forms.ModelForm, change: bool) -> None:
+        voter = form.cleaned_data.get("designated_voter")
+        if change and "designated_voter" in form.changed_data and voter is not None:
+            unit_designated_voter_set(actor=request.user, unit=obj, username=voter.user.username)
+
+
+@admin.register(UnitNumberVersion)
+class UnitNumberVersionAdmin(ReadOnlyMixin, RegistryAdmin):
+    list_display = ("unit_number", "current_number", "valid_from", "valid_to", "source_event_id")
+    list_select_related = ("unit",)
+    search_fields = ("unit_number", "unit__unit_number")
+    show_full_result_count = False
+
+    @admin.display(description=_("现单元号"), ordering="unit__unit_number")
+    def current_number(self, obj: UnitNumberVersion) -> str:
+        return obj.unit.unit_number
+
+
+@admin.register(UnitChange)
+class UnitChangeAdmin(ReadOnlyMixin, RegistryAdmin):
+    list_display = ("unit_number", "event_type", "at", "event_id")
+    list_select_related = ("unit",)
+    list_filter = ("event_type",)
+    search_fields = ("unit__unit_number",)
+    fields = ("unit", "event_type", "event_id", "at", "changes_display")
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description=_("不动产单元号"), ordering="unit__unit_number")
+    def unit_number(self, obj: UnitChange) -> str:
+        return obj.unit.unit_number
+
+    @admin.display(description=_("变更内容"))
+    def changes_display(self, obj: UnitChange) -> str:
+        return pretty_json(obj.changes)
+
+
+class OwnerOwnershipInline(ReadOnlyTabular):
+    """The owner's records on units the staff member may see (others stay hidden)."""
+
+    model = Ownership
+    fk_name = "owner"
+    verbose_name_plural = _("产权记录")
+    fields = ("unit_link", "co_ownership", "share_display", "certificate_holder", "valid_from", "valid_to")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("unit").order_by("-valid_from", "pk")
+
+    @admin.display(description=_("房屋"))
+    def unit_link(self, obj: Ownership) -> str:
+        return change_link(obj.unit, obj.unit.unit_number)
+
+    @admin.display(description=_("份额"))
+    def share_display(self, obj: Ownership) -> str:
+        return share_label(obj)
+
+
+@admin.register(Owner)
+class OwnerAdmin(ReadOnlyMixin, RegistryAdmin):
+    """Owners come from the registration feed; ID numbers exist only masked, phones are shown masked."""
+
+    list_display = (
+        "name",
+        "holder_type",
+        "id_type",
+        "id_display",
+        "phone_display",
+        "has_account",
+        "created_at",
+    )
+    list_filter = ("holder_type", "id_type", HasAccountFilter)
+    search_fields = ("name",)
+    fields = ("holder_type", "name", "id_type", "id_masked", "phone_display", "user", "created_at")
+    readonly_fields = fields
+    inlines = (OwnerOwnershipInline,)
+    show_full_result_count = False
+
+    @admin.display(description=_("手机号"))
+    def phone_display(self, obj: Owner) -> str:
+        return obj.phone_masked or "-"
+
+    @admin.display(description=_("证件号（脱敏）"))  # a column, never a sort key
+    def id_display(self, obj: Owner) -> str:
+        return obj.id_masked
+
+    @admin.display(description=_("已注册账号"), boolean=True)
+    def has_account(self, obj: Owner) -> bool:
+        return obj.user_id is not None
+
+
+@admin.register(Ownership)
+class OwnershipAdmin(ReadOnlyMixin, RegistryAdmin):
+    list_display = (
+        "unit_number",
+        "owner_name",
+        "owner_id_masked",
+        "co_ownership",
+        "share_display",
+        "certificate_holder",
+        "certificate_no",
+        "valid_from",
+        "valid_to",
+    )
+    list_select_related = ("unit", "owner")
+    list_filter = (CurrentOwnershipFilter, "co_ownership", "certificate_holder")
+    search_fields = ("unit__unit_number", "owner__name", "certificate_no", "business_no")
+    show_full_result_count = False
+    fields = (
+        "unit",
+        "owner",
+        "co_ownership",
+        "share_display",
+        "certificate_holder",
+        "certificate_no",
+        "business_no",
+        "registered_at",
+        "valid_from",
+        "valid_to",
+        "source_event_id",
+        "ended_by_event_id",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("不动产单元号"), ordering="unit__unit_number")
+    def unit_number(self, obj: Ownership) -> str:
+        return obj.unit.unit_number
+
+    @admin.display(description=_("权利人"), ordering="owner__name")
+    def owner_name(self, obj: Ownership) -> str:
+        return obj.owner.name
+
+    @admin.display(description=_("证件号（脱敏）"))
+    def owner_id_masked(self, obj: Ownership) -> str:
+        return obj.owner.id_masked
+
+    @admin.display(description=_("份额"))
+    def share_display(self, obj: Ownership) -> str:
+        return share_label(obj)

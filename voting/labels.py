@@ -1,0 +1,98 @@
+"""The one vocabulary of voting labels: art. 278 categories, thresholds, choices, inequalities, outcomes,
+candidates, deemed consent, channels. The admin, the owner pages, the certificate and its XLSX all read them
+from here, so a label is worded once (in Chinese, with the English catalogue in locale/)."""
+
+from django.utils.text import format_lazy
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from voting.models import MAJOR_CATEGORIES, MotionResult
+
+# Civil Code art. 278, para. 1, items (一)–(九).
+CATEGORY_LABELS = {
+    1: gettext_lazy("制定和修改业主大会议事规则"),
+    2: gettext_lazy("制定和修改管理规约"),
+    3: gettext_lazy("选举业主委员会或者更换业主委员会成员"),
+    4: gettext_lazy("选聘和解聘物业服务企业或者其他管理人"),
+    5: gettext_lazy("使用建筑物及其附属设施的维修资金"),
+    6: gettext_lazy("筹集建筑物及其附属设施的维修资金"),
+    7: gettext_lazy("改建、重建建筑物及其附属设施"),
+    8: gettext_lazy("改变共有部分的用途或者利用共有部分从事经营活动"),
+    9: gettext_lazy("有关共有和共同管理权利的其他重大事项"),
+}
+CATEGORY_NUMERALS = {1: "一", 2: "二", 3: "三", 4: "四", 5: "五", 6: "六", 7: "七", 8: "八", 9: "九"}
+
+THRESHOLD_NAMES = {"ordinary": gettext_lazy("一般事项"), "major": gettext_lazy("重大事项")}
+THRESHOLD_SHORT = {"ordinary": gettext_lazy("双过半"), "major": gettext_lazy("双四分之三")}
+THRESHOLD_TEXT = {
+    "ordinary": gettext_lazy(
+        "须专有部分面积占比三分之二以上且人数占比三分之二以上的业主参与表决，"
+        "并经参与表决专有部分面积过半数且参与表决人数过半数的业主同意。恰好一半不算过半数。"
+    ),
+    "major": gettext_lazy(
+        "须专有部分面积占比三分之二以上且人数占比三分之二以上的业主参与表决，"
+        "并经参与表决专有部分面积四分之三以上且参与表决人数四分之三以上的业主同意。恰好四分之三即为通过。"
+    ),
+}
+ABSTAIN_NOTE = gettext_lazy("弃权计入参与表决的面积和人数，但不计为同意。")
+
+CHOICE_LABELS = {
+    "for": gettext_lazy("同意"),
+    "against": gettext_lazy("反对"),
+    "abstain": gettext_lazy("弃权"),
+}
+
+INEQUALITY_LABELS = {
+    ("quorum_area", "any"): gettext_lazy("参与表决面积达到总面积的三分之二以上"),
+    ("quorum_heads", "any"): gettext_lazy("参与表决人数达到总人数的三分之二以上"),
+    ("approval_area", "ordinary"): gettext_lazy("同意面积超过参与表决面积的二分之一"),
+    ("approval_heads", "ordinary"): gettext_lazy("同意人数超过参与表决人数的二分之一"),
+    ("approval_area", "major"): gettext_lazy("同意面积达到参与表决面积的四分之三以上"),
+    ("approval_heads", "major"): gettext_lazy("同意人数达到参与表决人数的四分之三以上"),
+}
+
+OUTCOME_LABELS = dict(MotionResult.Outcome.choices)
+CANDIDATE_STATUS_LABELS = {
+    "elected": gettext_lazy("当选"),
+    "not_elected": gettext_lazy("未当选"),
+    "tie": gettext_lazy("票数相同，未自动决定（须依议事规则另行确定）"),
+}
+CANDIDATE_OUTCOME_LABELS = {
+    "adopted": gettext_lazy("达到同意比例"),
+    "rejected": gettext_lazy("未达到同意比例"),
+    "quorum_not_met": gettext_lazy("未达到参与表决的法定比例"),
+}
+SIDE_LABELS = {
+    "for": gettext_lazy("计入同意"),
+    "against": gettext_lazy("计入反对"),
+    None: gettext_lazy("已投票业主意见未形成面积和人数双过半的多数，不计入任何一方"),
+}
+
+
+def threshold_of(category: int) -> str:
+    """The threshold an art. 278 category carries (items 6–8 are major)."""
+    return "major" if category in MAJOR_CATEGORIES else "ordinary"
+
+
+def category_label(category: int | None) -> str:
+    """'第四项：选聘和解聘物业服务企业或者其他管理人' ('Item 4: …' in English)."""
+    if category is None:
+        return "-"
+    chinese = (get_language() or "zh-hans").startswith("zh")
+    return _("第%(n)s项：%(label)s") % {
+        "n": CATEGORY_NUMERALS.get(category, str(category)) if chinese else str(category),
+        "label": CATEGORY_LABELS.get(category, ""),
+    }
+
+
+def threshold_label(threshold: str) -> str:
+    """'一般事项（双过半）'."""
+    return f"{THRESHOLD_NAMES[threshold]}（{THRESHOLD_SHORT[threshold]}）"
+
+
+# The category picker of the assembly form: each item with the threshold it carries.
+CATEGORY_CHOICES = [
+    (n, format_lazy("{}{} — {}", f"（{CATEGORY_NUMERALS[n]}）", label, THRESHOLD_SHORT[threshold_of(n)]))
+    for n, label in CATEGORY_LABELS.items()
+]
+BALLOT_CHOICES = list(CHOICE_LABELS.items())
