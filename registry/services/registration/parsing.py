@@ -16,12 +16,10 @@ from registry.identifiers import (
     IdentifierError,
     UnitNumber,
     validate_certificate_no,
-    validate_resident_id,
     validate_unit_number,
-    validate_uscc,
 )
 from registry.models import Owner, Unit
-from registry.personal_data import identity_digest
+from registry.personal_data import holder_identity_digest, identity_digest
 
 EVENT_TYPES = frozenset(
     {
@@ -140,15 +138,10 @@ def _holder(raw: dict[str, Any], index: int) -> tuple[Holder, dict[str, Any]]:
     if id_type not in _ID_TYPES:
         raise FeedRecordError("invalid_holder", f"holders[{index}].id_type {id_type!r} 未知")
     if raw.get("id_number"):
-        number = str(raw["id_number"])
         try:
-            if id_type == "resident_id":
-                number = validate_resident_id(number)
-            elif id_type == "uscc":
-                number = validate_uscc(number)
+            digest = holder_identity_digest(id_type=id_type, id_number=str(raw["id_number"]))
         except IdentifierError as e:
             raise FeedRecordError("invalid_id_number", f"holders[{index}]: {e.message}") from e
-        digest = identity_digest(id_type=id_type, id_number=number)
         id_hash, id_masked = digest.id_hmac, digest.id_masked
     elif raw.get("id_hmac"):
         id_hash = str(raw["id_hmac"]).lower()
