@@ -135,4 +135,7 @@ class SignupForm(forms.Form):
 
     def add_refusal(self, *, code: str, message: str) -> None:
         """Show a service refusal on the field it concerns, or above the form."""
-        self.add_error(self.REFUSAL_FIELDS.get(code), forms.ValidationError(message, code=code))
+        field = self.REFUSAL_FIELDS.get(code)
+        if field == "representative" and self.cleaned_data.get("holder_type") != self.ORGANISATION:
+            field = "holder_type"  # the representative's box is hidden while 个人 is chosen
+        self.add_error(field, forms.ValidationError(message, code=code))

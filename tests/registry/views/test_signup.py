@@ -195,6 +195,16 @@ def test_signup_organisation_refusal_from_the_registry_keeps_the_choice(world: W
     assert Owner.objects.get(id_type="uscc").user_id is None
 
 
+def test_signup_credit_code_as_person_is_told_to_choose_organisation(world: World):
+    # when: 个人 chosen, but the number is a credit code
+    response = Client().post("/accounts/signup/", _organisation_form(holder_type="person"))
+
+    # then: the refusal is shown next to the choice, not in the hidden representative box
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors == {"holder_type": ["单位注册须填写经办人姓名。"]}
+    assert Owner.objects.get(id_type="uscc").user_id is None
+
+
 def test_signup_as_person_drops_a_representative_typed_in_the_hidden_box(world: World):
     # when
     response = Client().post("/accounts/signup/", _form(holder_type="person", representative="陈大"))
