@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 from config.api import Pagination
 from config.errors import ApplicationError
 from registry.identifiers import normalize_unit_number
-from registry.models import CommitteeMember, OwnersCommittee, Ownership, Region, Unit, User
+from registry.models import CommitteeMember, Owner, OwnersCommittee, Ownership, Region, Unit, User
 from registry.permissions import ROLE_FIRM, ROLE_OFFICIAL, ROLE_OWNER, roles
 from registry.selectors import (
     committee_current,
@@ -249,7 +249,7 @@ class AuthTokenCreateApi(APIView):
 
 
 class OwnerSignupApi(APIView):
-    """Owner sign-up: name + ID number must match a current holder on the registry."""
+    """Owner sign-up: name + ID number must match a current holder on the registry (persons and organisations)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -260,9 +260,23 @@ class OwnerSignupApi(APIView):
         password = serializers.CharField(
             max_length=128, style={"input_type": "password"}, trim_whitespace=False
         )
-        name = serializers.CharField(max_length=128)
-        id_number = serializers.CharField(max_length=32)
+        name = serializers.CharField(
+            max_length=128, help_text="A person's name, or an organisation's registered name."
+        )
+        id_number = serializers.CharField(
+            max_length=32,
+            help_text="Any ID the registration feed carries: resident ID (incl. HK/Macau/Taiwan residence permits "
+            "and foreigners' permanent-residence cards), passport or other; an organisation's unified social "
+            "credit code.",
+        )
         phone = serializers.CharField(max_length=20)
+        representative = serializers.CharField(
+            max_length=64,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="The person acting for an organisation (required for organisations; not for persons).",
+        )
 
     @extend_schema_serializer(component_name="OwnerSignupResult")
     class OutputSerializer(serializers.Serializer):
@@ -276,7 +290,8 @@ class OwnerSignupApi(APIView):
         request=InputSerializer,
         responses={201: OutputSerializer, **_errors(400, 429)},
         description="Refusal codes: `identity_not_matched`, `already_registered`, `invalid_id_number`, "
-        "`invalid_phone`, `username_taken`, `weak_password` (400) and `rate_limited` (429).",
+        "`invalid_phone`, `invalid_representative`, `representative_required`, `representative_not_allowed`, "
+        "`username_taken`, `weak_password` (400) and `rate_limited` (429).",
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -288,7 +303,11 @@ class OwnerSignupApi(APIView):
 
 @extend_schema_serializer(component_name="MeOwner")
 class MeOwnerSerializer(serializers.Serializer):
+    holder_type = serializers.ChoiceField(choices=Owner.HolderType.choices)
     name = serializers.CharField()
+    representative = serializers.CharField(
+        help_text="The person acting for an organisation; empty for persons."
+    )
     id_masked = serializers.CharField()
     phone_masked = serializers.CharField()
     units = serializers.ListField(child=serializers.CharField(), help_text="Unit numbers held now.")
@@ -334,7 +353,9 @@ class MeApi(APIView):
         }
         if owner is not None:
             data["owner"] = {
+                "holder_type": owner.holder_type,
                 "name": owner.name,
+                "representative": owner.representative,
                 "id_masked": owner.id_masked,
                 "phone_masked": owner.phone_masked,
                 "units": owner_current_unit_numbers(owner=owner),

@@ -42,7 +42,11 @@ class LoginForm(AuthenticationForm):
 
 
 class SignupForm(forms.Form):
-    """Owner sign-up: an account plus the name, ID number and phone matched against the registry."""
+    """Owner sign-up: an account plus the holder's name, ID number and phone matched against the registry; an
+    organisation (credit code as its ID number) also names the representative acting for it."""
+
+    PERSON = "person"
+    ORGANISATION = "organisation"
 
     username = forms.CharField(
         label=_("用户名"),
@@ -64,19 +68,36 @@ class SignupForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    holder_type = forms.ChoiceField(
+        label=_("权利人类型"),
+        choices=[(PERSON, _("个人")), (ORGANISATION, _("单位"))],
+        initial=PERSON,
+        required=False,  # a person when not given
+        widget=forms.RadioSelect(attrs={"class": "holder-type"}),
+    )
     name = forms.CharField(
-        label=_("姓名"),
+        label=_("姓名 / 单位名称"),
         max_length=128,
-        help_text=_("与不动产权证书上的权利人姓名一致。"),
+        help_text=_("与不动产权证书上的权利人姓名（单位名称）一致。"),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     id_number = forms.CharField(
-        label=_("身份证号"),
+        label=_("证件号码"),
         max_length=32,
-        help_text=_("仅用于与不动产登记信息核对，平台不保存明文。"),
+        help_text=_(
+            "个人填写身份证号（含港澳台居民居住证、外国人永久居留身份证）或护照等证件号码，"
+            "单位填写统一社会信用代码。仅用于与不动产登记信息核对，平台不保存明文。"
+        ),
         widget=UnechoedTextInput(
             attrs={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
         ),
+    )
+    representative = forms.CharField(
+        label=_("经办人姓名"),
+        max_length=64,
+        required=False,
+        help_text=_("单位注册时填写：代表单位使用此账号的人。"),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     phone = forms.CharField(
         label=_("手机号"),
@@ -90,6 +111,9 @@ class SignupForm(forms.Form):
         "weak_password": "password1",
         "invalid_id_number": "id_number",
         "invalid_phone": "phone",
+        "invalid_representative": "representative",
+        "representative_required": "representative",
+        "representative_not_allowed": "holder_type",
     }
 
     def clean(self) -> dict:
@@ -99,8 +123,19 @@ class SignupForm(forms.Form):
             self.add_error(
                 "password2", forms.ValidationError(_("两次输入的密码不一致。"), code="password_mismatch")
             )
+        if cleaned.get("holder_type") == self.ORGANISATION:
+            if not cleaned.get("representative"):
+                self.add_error(
+                    "representative",
+                    forms.ValidationError(_("单位注册须填写经办人姓名。"), code="representative_required"),
+                )
+        else:  # a person signs up for themselves: a name typed in the hidden box is not sent on
+            cleaned["representative"] = ""
         return cleaned
 
     def add_refusal(self, *, code: str, message: str) -> None:
         """Show a service refusal on the field it concerns, or above the form."""
-        self.add_error(self.REFUSAL_FIELDS.get(code), forms.ValidationError(message, code=code))
+        field = self.REFUSAL_FIELDS.get(code)
+        if field == "representative" and self.cleaned_data.get("holder_type") != self.ORGANISATION:
+            field = "holder_type"  # the representative's box is hidden while 个人 is chosen
+        self.add_error(field, forms.ValidationError(message, code=code))

@@ -52,7 +52,7 @@ class OwnerLoginView(LoginView):
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """Owner sign-up by identity matching (registry.services.accounts.owner_signup)."""
+    """Owner sign-up by identity matching, for persons and organisations (registry.services.accounts.owner_signup)."""
     if request.user.is_authenticated:
         return redirect("home")
     status = HTTPStatus.OK
@@ -66,6 +66,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 name=data["name"],
                 id_number=data["id_number"],
                 phone=data["phone"],
+                representative=data["representative"],
                 ip_address=get_client_ip_address(request),
             )
         except ApplicationError as e:

@@ -79,3 +79,15 @@ def test_docs_render_with_local_assets_only(db):
     assert [a for a in assets if not a.startswith("/static/")] == []
     assert re.search(r"https?://", html) is None
     assert "/api/schema/" in html
+
+
+def test_schema_documents_signup_for_every_holder(schema: dict):
+    # then: `representative` is optional in the contract; /me shows the holder type and representative
+    signup = schema["components"]["schemas"]["OwnerSignupRequest"]
+    assert sorted(signup["required"]) == ["id_number", "name", "password", "phone", "username"]
+    assert signup["properties"]["representative"]["maxLength"] == 64
+    me = schema["components"]["schemas"]["MeOwner"]
+    assert {"holder_type", "representative"} <= set(me["required"])
+    description = schema["paths"]["/api/v1/accounts/signup/"]["post"]["description"]
+    for code in ("identity_not_matched", "representative_required", "representative_not_allowed"):
+        assert f"`{code}`" in description

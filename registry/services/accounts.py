@@ -1,28 +1,35 @@
 """Accounts: owner sign-up by identity matching, official and firm accounts, the two staff groups."""
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
+from typing import NoReturn
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
-from registry.identifiers import IdentifierError, normalize_phone, validate_resident_id, validate_uscc
-from registry.models import Firm, FirmStaff, Official, Owner, Region, SignupAttempt, Unit, User
+from config.logging import mask_text
+from registry.identifiers import IdentifierError, normalize_phone, validate_uscc
+from registry.models import Firm, FirmStaff, Official, Owner, Ownership, Region, SignupAttempt, Unit, User
 from registry.permissions import (
     FIRM_GROUP,
     FIRM_MODEL_PERMISSIONS,
     OFFICIAL_MODEL_PERMISSIONS,
     OFFICIALS_GROUP,
 )
-from registry.personal_data import identity_digest
+from registry.personal_data import holder_identity_digest
 from registry.selectors import owner_current_unit_numbers
 from registry.services.audit import audit_record
+
+REPRESENTATIVE_MAX_LENGTH = Owner._meta.get_field("representative").max_length or 64
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,7 @@ class SignupResult:
 
 def _refuse_signup(
     *, username: str, ip_address: str | None, reason: str, message: str, status: int = 400
-) -> None:
+) -> NoReturn:
     # The attempt is recorded outside any transaction the caller may roll back: refusals are kept.
     SignupAttempt.objects.create(username=username[:150], ip_address=ip_address, matched=False, reason=reason)
     raise ApplicationError(message, code=reason, status=status)
@@ -47,14 +54,83 @@ def _signup_rate_limited(*, username: str, ip_address: str | None) -> bool:
     return max(by_ip, by_name) >= settings.SIGNUP_RATE_LIMIT
 
 
+# 18 letters and digits: only a resident ID or a credit code is written so (passports and other papers never
+# are), so such a number must be valid as one of the two.
+_EIGHTEEN = re.compile(r"[0-9A-Z]{18}", re.ASCII)
+_RESIDENT_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
+
+
+def _signup_identities(id_number: str) -> list[tuple[str, str]]:
+    """The (id_type, keyed hash) pairs a sign-up number can be, in order of preference, hashed exactly as the
+    feed hashed that type (`holder_identity_digest`). By the number's form: a valid credit code → uscc; a valid
+    resident ID (incl. HK/Macau/Taiwan permits and foreigners' cards) → resident_id — both when 18 digits
+    pass both checks; any other form → passport, then other. Raises IdentifierError when a number of 18
+    letters and digits is neither."""
+    compact = unicodedata.normalize("NFKC", id_number).upper()
+    compact = "".join(compact.split())
+    found: list[tuple[str, str]] = []
+    errors: dict[str, IdentifierError] = {}
+    if _EIGHTEEN.fullmatch(compact) is None:
+        types = [Owner.IdType.PASSPORT, Owner.IdType.OTHER]
+        return [(t, holder_identity_digest(id_type=t, id_number=id_number).id_hmac) for t in types]
+    for id_type in (Owner.IdType.RESIDENT_ID, Owner.IdType.USCC):
+        try:
+            found.append((id_type, holder_identity_digest(id_type=id_type, id_number=id_number).id_hmac))
+        except IdentifierError as e:
+            errors[id_type] = e
+    if not found:
+        if _RESIDENT_ID_SHAPE.fullmatch(compact) is None:
+            raise errors[Owner.IdType.USCC]
+        # 18 digits (or 17 and an X) may have been meant as either: say so rather than guess which.
+        raise IdentifierError("id_number_invalid", _("证件号码不是有效的身份证号码或统一社会信用代码。"))
+    return found
+
+
+def _same_name(owner: Owner, given: str) -> bool:
+    """A person's name as registered (surrounding spaces aside); an organisation's registered name up to
+    NFKC (full-width and half-width brackets, letters and digits alike) and surrounding spaces."""
+    if owner.holder_type == Owner.HolderType.ORGANISATION:
+        return (
+            unicodedata.normalize("NFKC", owner.name).strip() == unicodedata.normalize("NFKC", given).strip()
+        )
+    return owner.name.strip() == given.strip()
+
+
+def _matching_holder(*, identities: list[tuple[str, str]], name: str) -> Owner | None:
+    """The current holder with one of these identities and this name. One query whatever the number of
+    candidate types and whichever way it fails (unknown number, other name, no current unit), so that no
+    mismatch can be told from another."""
+    match = Q(pk__in=[])
+    for id_type, digest in identities:
+        match |= Q(id_type=id_type, id_hmac=digest)
+    holds_now = Ownership.objects.filter(owner=OuterRef("pk"), valid_to__isnull=True)
+    preference = [id_type for id_type, _digest in identities]
+    candidates = sorted(
+        Owner.objects.filter(match).annotate(holds_now=Exists(holds_now)),
+        key=lambda o: preference.index(o.id_type),
+    )
+    return next((o for o in candidates if o.holds_now and _same_name(o, name)), None)
+
+
 def owner_signup(
-    *, username: str, password: str, name: str, id_number: str, phone: str, ip_address: str | None
+    *,
+    username: str,
+    password: str,
+    name: str,
+    id_number: str,
+    phone: str,
+    ip_address: str | None,
+    representative: str = "",
 ) -> SignupResult:
     """Create an owner account when name + ID number match a current holder; records every attempt.
 
-    Refusals: `rate_limited` (429), `invalid_id_number`, `invalid_phone`, `username_taken`, `weak_password`,
-    `identity_not_matched` (the same answer whether the ID is unknown, the name differs or the holder has
-    no current unit, so the endpoint cannot be used to probe the register), `already_registered`.
+    Any holder the feed carries: a person by any ID type, an organisation by its registered name and credit
+    code, acting through a named `representative` (stored on the owner). Refusals: `rate_limited` (429),
+    `invalid_id_number`, `invalid_phone`, `invalid_representative`, `representative_required`,
+    `username_taken`, `weak_password`, `identity_not_matched` (the same answer whether the ID is unknown, the
+    name differs or the holder has no current unit, so the endpoint cannot be used to probe the register),
+    `already_registered`, `representative_not_allowed` (a person's record). All but `username_taken` and
+    `weak_password` are recorded as failed attempts and count towards the rate limit.
     """
     if _signup_rate_limited(username=username, ip_address=ip_address):
         _refuse_signup(
@@ -65,7 +141,7 @@ def owner_signup(
             status=429,
         )
     try:
-        id_number = validate_resident_id(id_number)
+        identities = _signup_identities(id_number)
     except IdentifierError as e:
         _refuse_signup(
             username=username, ip_address=ip_address, reason="invalid_id_number", message=e.message
@@ -74,6 +150,22 @@ def owner_signup(
         phone = normalize_phone(phone)
     except IdentifierError as e:
         _refuse_signup(username=username, ip_address=ip_address, reason="invalid_phone", message=e.message)
+    representative = representative.strip()
+    if len(representative) > REPRESENTATIVE_MAX_LENGTH or mask_text(representative) != representative:
+        # A name, shown unmasked: never an ID or phone number typed in the wrong box.
+        _refuse_signup(
+            username=username,
+            ip_address=ip_address,
+            reason="invalid_representative",
+            message=_("经办人请填写姓名（%(max)d 个字以内）。") % {"max": REPRESENTATIVE_MAX_LENGTH},
+        )
+    if not representative and [t for t, _digest in identities] == [Owner.IdType.USCC]:
+        _refuse_signup(
+            username=username,
+            ip_address=ip_address,
+            reason="representative_required",
+            message=_("单位注册须填写经办人姓名。"),
+        )
     if User.objects.filter(username=username).exists():
         raise ApplicationError(_("该用户名已被使用。"), code="username_taken")
     try:
@@ -81,23 +173,36 @@ def owner_signup(
     except ValidationError as e:
         raise ApplicationError(" ".join(e.messages), code="weak_password") from e
 
-    digest = identity_digest(id_type=Owner.IdType.RESIDENT_ID, id_number=id_number)
-    owner = Owner.objects.filter(id_type=Owner.IdType.RESIDENT_ID, id_hmac=digest.id_hmac).first()
-    units = owner_current_unit_numbers(owner=owner) if owner is not None else []
-    if owner is None or owner.name.strip() != name.strip() or not units:
+    owner = _matching_holder(identities=identities, name=name)
+    if owner is None:
         _refuse_signup(
             username=username,
             ip_address=ip_address,
             reason="identity_not_matched",
-            message=_("姓名与身份证号未能与不动产登记的现有权利人匹配。"),
+            message=_("姓名（名称）与证件号码未能与不动产登记的现有权利人匹配。"),
         )
-    assert owner is not None
     if owner.user_id is not None:
         _refuse_signup(
             username=username,
             ip_address=ip_address,
             reason="already_registered",
             message=_("该业主已注册账号，请直接登录或找回密码。"),
+        )
+    units = owner_current_unit_numbers(owner=owner)
+    organisation = owner.holder_type == Owner.HolderType.ORGANISATION
+    if organisation and not representative:
+        _refuse_signup(
+            username=username,
+            ip_address=ip_address,
+            reason="representative_required",
+            message=_("单位注册须填写经办人姓名。"),
+        )
+    if not organisation and representative:
+        _refuse_signup(
+            username=username,
+            ip_address=ip_address,
+            reason="representative_not_allowed",
+            message=_("登记的权利人是个人，个人注册无需填写经办人。"),
         )
     try:
         with transaction.atomic():
@@ -107,7 +212,8 @@ def owner_signup(
                 raise IntegrityError("owner already linked")
             locked.user = user
             locked.phone = phone
-            locked.save(update_fields=["user", "phone"])
+            locked.representative = representative
+            locked.save(update_fields=["user", "phone", "representative"])
             SignupAttempt.objects.create(
                 username=username, ip_address=ip_address, matched=True, reason="matched"
             )
@@ -115,7 +221,11 @@ def owner_signup(
                 actor=user,
                 verb="owner.signup",
                 target=locked,
-                data={"units": len(units)},
+                data={
+                    "units": len(units),
+                    "holder_type": locked.holder_type,
+                    "representative": representative,
+                },
                 compound_id=Unit.objects.filter(unit_number=units[0])
                 .values_list("compound_id", flat=True)
                 .first(),

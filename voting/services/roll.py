@@ -3,9 +3,10 @@
 - Electorate: every exclusive part of the compound on the registry at the record date (parking spaces only
   when the assembly's `parking_in_area` policy says so), not only owners with an account.
 - Area of a part: registered, else surveyed, else contract area; the source is kept.
-- Subjects: all parts the developer still holds or sold but has not delivered → one subject; parts held by
-  the same holder (or the same set of co-holders) → one subject, areas summed; a co-owned part → one
-  subject cast by its designated co-owner (default: the certificate holder).
+- Subjects: all parts the developer still holds or sold but has not delivered → one subject, cast by the
+  developer (the holder with the compound's developer's credit code) whenever it holds any part of it;
+  parts held by the same holder (or the same set of co-holders) → one subject, areas summed; a co-owned
+  part → one subject cast by its designated co-owner (default: the certificate holder).
 - A SHA-256 fingerprint over parts, areas, area sources, grouping and policy is published with the notice.
 """
 
@@ -16,7 +17,8 @@ from decimal import Decimal
 
 from django.db import connection
 
-from registry.models import Ownership, Unit
+from registry.models import Compound, Owner, Ownership, Unit
+from registry.personal_data import identity_digest
 from registry.services.ownership import unit_voter
 from voting.models import Assembly, RollPart, VotingSubject
 
@@ -54,8 +56,16 @@ def _area(unit: Unit) -> tuple[Decimal, str]:
     return ZERO, RollPart.AreaSource.NONE
 
 
+def _developer_identity(compound: Compound) -> str | None:
+    """The keyed hash the developer's own holder record carries (as the feed computes `developer_held`)."""
+    if compound.developer is None:
+        return None
+    return identity_digest(id_type=Owner.IdType.USCC, id_number=compound.developer.uscc).id_hmac
+
+
 def roll_freeze(*, assembly: Assembly) -> RollSummary:
     """Write the subjects and parts of the roll and return its totals and fingerprint (caller's transaction)."""
+    developer = _developer_identity(assembly.compound)
     units = Unit.objects.filter(compound=assembly.compound).select_related("building").order_by("unit_number")
     if not assembly.parking_in_area:
         units = units.exclude(planned_use=Unit.Use.PARKING)
@@ -72,8 +82,20 @@ def roll_freeze(*, assembly: Assembly) -> RollSummary:
     for unit in units:
         holders = current.get(unit.pk, [])
         if unit.developer_held or not unit.delivered:
+            # The developer casts the bucket, whichever part it holds and whoever else holds that part with
+            # it. Parts sold (registered to buyers) but not delivered name no voter: if the developer holds
+            # no part at all, the bucket has none and only a paper ballot can be entered for it.
             key, kind = "developer", VotingSubject.Kind.DEVELOPER
-            voter = holders[0].owner if unit.developer_held and holders else None
+            voter = next(
+                (
+                    o.owner
+                    for o in holders
+                    if developer is not None
+                    and o.owner.id_type == Owner.IdType.USCC
+                    and o.owner.id_hmac == developer
+                ),
+                None,
+            )
         elif not holders:
             key, kind, voter = f"unit:{unit.pk}", VotingSubject.Kind.NO_HOLDER, None
         elif len(holders) == 1:

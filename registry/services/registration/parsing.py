@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -15,14 +16,13 @@ from config.logging import mask_text
 from registry.identifiers import (
     IdentifierError,
     UnitNumber,
+    mask_id_number,
     normalize_unit_number,
     validate_certificate_no,
-    validate_resident_id,
     validate_unit_number,
-    validate_uscc,
 )
 from registry.models import Owner, Unit
-from registry.personal_data import identity_digest
+from registry.personal_data import holder_identity_digest
 
 EVENT_TYPES = frozenset(
     {
@@ -130,6 +130,42 @@ def _area(raw: Any, name: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
+# The keys a holder object of the feed has; any other key naming an identity number ("idNumber", "证件号"…)
+# keeps only a masked value wherever the line is stored.
+_HOLDER_KEYS = frozenset(
+    {"name", "holder_type", "id_type", "id_number", "id_hmac", "id_masked", "share", "certificate_holder"}
+)
+_ID_KEYS = frozenset(
+    {
+        "idnumber",
+        "idno",
+        "idnum",
+        "idcard",
+        "idcardno",
+        "idcardnumber",
+        "证件号",
+        "证件号码",
+        "身份证",
+        "身份证号",
+        "身份证号码",
+        "证照号码",
+    }
+)
+_KEY_NOISE = re.compile(r"[\s_\-.]+")
+
+
+def _is_id_key(key: str) -> bool:
+    """Whether a JSON key names an identity number, however it is spelled (`id_number`, `idNumber`, `证件号`)."""
+    return _KEY_NOISE.sub("", unicodedata.normalize("NFKC", key)).lower() in _ID_KEYS
+
+
+def _masked_id_value(value: Any) -> Any:
+    # Scalars become their masked form; a structure under such a key is masked like any other text.
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return mask_id_number(str(value))
+    return _masked_document(value)
+
+
 def _holder(raw: dict[str, Any], index: int) -> tuple[Holder, dict[str, Any]]:
     name = str(raw.get("name") or "").strip()
     holder_type = raw.get("holder_type")
@@ -141,15 +177,10 @@ def _holder(raw: dict[str, Any], index: int) -> tuple[Holder, dict[str, Any]]:
     if id_type not in _ID_TYPES:
         raise FeedRecordError("invalid_holder", f"holders[{index}].id_type {id_type!r} 未知")
     if raw.get("id_number"):
-        number = str(raw["id_number"])
         try:
-            if id_type == "resident_id":
-                number = validate_resident_id(number)
-            elif id_type == "uscc":
-                number = validate_uscc(number)
+            digest = holder_identity_digest(id_type=id_type, id_number=str(raw["id_number"]))
         except IdentifierError as e:
             raise FeedRecordError("invalid_id_number", f"holders[{index}]: {e.message}") from e
-        digest = identity_digest(id_type=id_type, id_number=number)
         id_hash, id_masked = digest.id_hmac, digest.id_masked
     elif raw.get("id_hmac"):
         id_hash = str(raw["id_hmac"]).lower()
@@ -168,7 +199,11 @@ def _holder(raw: dict[str, Any], index: int) -> tuple[Holder, dict[str, Any]]:
         share=share,
         certificate_holder=bool(raw.get("certificate_holder")),
     )
-    stored = {k: v for k, v in raw.items() if k != "id_number"} | {"id_hmac": id_hash, "id_masked": id_masked}
+    stored = {
+        k: v if k in _HOLDER_KEYS or not _is_id_key(k) else _masked_id_value(v)
+        for k, v in raw.items()
+        if k != "id_number"
+    } | {"id_hmac": id_hash, "id_masked": id_masked}
     return holder, stored
 
 
@@ -349,21 +384,61 @@ def parcel_codes_named(text: str) -> list[str]:
     return sorted(found)
 
 
+def _masked_document(value: Any) -> Any:
+    """A parsed line with every identity number masked: values under ID-like keys, and anything that reads as a
+    resident ID or a mobile number in any other string, key or integer (an integer becomes a masked string)."""
+    if isinstance(value, dict):
+        return {
+            mask_text(str(k)): _masked_id_value(v) if _is_id_key(str(k)) else _masked_document(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_masked_document(v) for v in value]
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        masked = mask_text(str(value))
+        return value if masked == str(value) else masked
+    return value
+
+
+# A `"key": value` pair in text that is not (or no longer) JSON: a string value (perhaps cut short) or a number.
+_KEY_VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"(\s*:\s*)("(?:[^"\\]|\\.)*"?|-?[0-9][0-9A-Za-z.]*)')
+
+
+def _masked_broken_text(line: str) -> str:
+    # The value may be cut short (a truncated line), so its mask keeps no character of it.
+    def pair(m: re.Match[str]) -> str:
+        if not _is_id_key(m.group(1)):
+            return m.group(0)
+        value = m.group(3)
+        length = len(value[1:].removesuffix('"')) if value.startswith('"') else len(value)
+        return f'"{m.group(1)}"{m.group(2)}"{"*" * length}"'
+
+    return _KEY_VALUE.sub(pair, line)
+
+
 def masked_line(line: str) -> str:
-    """The line as it may be stored: identity numbers hashed (if it parses) or masked (if not)."""
+    """The line as it may be stored (quarantine, shown in the admin): no identity number in plain text.
+
+    Each holder's `id_number` becomes its keyed hash and mask when its `id_type` is known and the number valid
+    (the hash the registry matches on), else only its mask; values under other ID-like keys are masked; then
+    the text as a whole goes through the log masking (`mask_text`: resident IDs, credit codes made of digits,
+    mobile numbers — in addresses, other keys, free text). A line that is not JSON gets the values of its
+    ID-like keys masked and the same final pass.
+    """
     try:
         raw = json.loads(line)
-        holders = raw.get("holders") if isinstance(raw, dict) else None
-        if isinstance(holders, list):
-            for h in holders:
-                if isinstance(h, dict) and h.get("id_number") and h.get("id_type"):
-                    number = str(h.pop("id_number"))
-                    try:
-                        digest = identity_digest(id_type=str(h["id_type"]), id_number=number)
-                        h["id_hmac"], h["id_masked"] = digest.id_hmac, digest.id_masked
-                    except (RuntimeError, ValueError):
-                        h["id_masked"] = mask_text(number)
-            return json.dumps(raw, ensure_ascii=False)
-    except (json.JSONDecodeError, TypeError, AttributeError):
-        pass
-    return mask_text(line)
+    except (json.JSONDecodeError, TypeError):
+        return mask_text(_masked_broken_text(line))
+    holders = raw.get("holders") if isinstance(raw, dict) else None
+    if isinstance(holders, list):
+        for h in holders:
+            if isinstance(h, dict) and h.get("id_number") not in (None, ""):
+                number = str(h.pop("id_number"))
+                try:
+                    digest = holder_identity_digest(id_type=str(h.get("id_type") or ""), id_number=number)
+                    h["id_hmac"], h["id_masked"] = digest.id_hmac, digest.id_masked
+                except (IdentifierError, RuntimeError):
+                    h["id_masked"] = mask_id_number(number)
+    return mask_text(json.dumps(_masked_document(raw), ensure_ascii=False))

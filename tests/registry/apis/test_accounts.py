@@ -8,7 +8,23 @@ from rest_framework.test import APIClient
 
 from registry.identifiers import mask_id_number
 from registry.models import Owner, SignupAttempt, User
-from tests.conftest import A_0101, A_0202, FIRM_A, IDS, NAMES, PASSWORD, World, api_as, browser_as
+from registry.services.registration import registration_feed_apply
+from tests.conftest import (
+    A_0101,
+    A_0201,
+    A_0202,
+    DEVELOPER,
+    FIRM_A,
+    IDS,
+    NAMES,
+    PARCEL_A,
+    PASSWORD,
+    World,
+    api_as,
+    browser_as,
+    unit_number,
+)
+from tests.factories import feed_line
 from tests.registry.apis.helpers import CALLERS, client_for
 
 TOKEN_URL = "/api/v1/auth/token/"
@@ -292,6 +308,104 @@ def test_signup_rate_limit_is_per_address(world: World, settings):
     assert response.status_code == HTTPStatus.CREATED
 
 
+def developer_signup(**overrides: str) -> dict[str, str]:
+    return {
+        "username": "developer",
+        "password": PASSWORD,
+        "name": "某置业有限公司",
+        "id_number": DEVELOPER,
+        "phone": "13700137000",
+        "representative": "赵建国",
+        **overrides,
+    }
+
+
+def test_signup_organisation_through_its_representative(world: World):
+    # when
+    response = APIClient().post(SIGNUP_URL, developer_signup(name="某置业有限公司 "), format="json")
+
+    # then
+    assert response.status_code == HTTPStatus.CREATED
+    assert response.json() == {"username": "developer", "units": [A_0201]}
+    developer = Owner.objects.get(user__username="developer")
+    assert (developer.holder_type, developer.id_type, developer.representative) == (
+        "organisation",
+        "uscc",
+        "赵建国",
+    )
+    me = api_as(developer.user).get(ME_URL)
+    assert me.json()["owner"] == {
+        "holder_type": "organisation",
+        "name": "某置业有限公司",
+        "representative": "赵建国",
+        "id_masked": "913***********0Y43",
+        "phone_masked": "137****7000",
+        "units": [A_0201],
+    }
+    assert me.json()["roles"] == ["owner"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"representative": ""}, "representative_required"),
+        ({"name": "某置业公司"}, "identity_not_matched"),
+        ({"id_number": "91350100M000100Y44"}, "invalid_id_number"),
+        ({"representative": "13912345678"}, "invalid_representative"),
+    ],
+    ids=["no_representative", "other_name", "bad_check_character", "phone_as_representative"],
+)
+def test_signup_organisation_refusals_change_nothing(world: World, overrides: dict[str, str], code: str):
+    # given
+    body = developer_signup(**overrides)
+    if not body["representative"]:
+        del body["representative"]  # optional in the contract; organisations need it all the same
+
+    # when
+    response = APIClient().post(SIGNUP_URL, body, format="json", REMOTE_ADDR="10.4.4.4")
+
+    # then
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["code"] == code
+    assert response.json()["extra"] == {}
+    assert not User.objects.filter(username="developer").exists()
+    developer = Owner.objects.get(id_type="uscc")
+    assert (developer.user_id, developer.phone, developer.representative) == (None, "", "")
+    attempt = SignupAttempt.objects.get(username="developer")
+    assert (attempt.matched, attempt.reason, attempt.ip_address) == (False, code, "10.4.4.4")
+
+
+def test_signup_person_with_representative_is_refused(world: World):
+    # when
+    response = APIClient().post(SIGNUP_URL, dave_signup(representative="陈大"), format="json")
+
+    # then
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["code"] == "representative_not_allowed"
+    assert not User.objects.filter(username="dave").exists()
+    assert Owner.objects.get(name=NAMES["dave"]).user_id is None
+
+
+def test_signup_passport_holder(world: World):
+    # given
+    line = feed_line(
+        unit_number(PARCEL_A, 7, "0101"),
+        [{"name": "KIM MINJUN", "holder_type": "person", "id_type": "passport", "id_number": "M12345678"}],
+    )
+    registration_feed_apply(lines=[line], source="passport")
+
+    # when
+    response = APIClient().post(
+        SIGNUP_URL, dave_signup(username="kim", name="KIM MINJUN", id_number="M12345678"), format="json"
+    )
+
+    # then
+    assert response.status_code == HTTPStatus.CREATED
+    assert response.json() == {"username": "kim", "units": [unit_number(PARCEL_A, 7, "0101")]}
+    me = api_as(User.objects.get(username="kim")).get(ME_URL).json()["owner"]
+    assert (me["holder_type"], me["representative"], me["id_masked"]) == ("person", "", "M12**5678")
+
+
 # -------------------------------------------------------------------------------------------- me
 
 
@@ -337,7 +451,9 @@ def test_me_owner(world: World):
         "username": "alice",
         "roles": ["owner"],
         "owner": {
+            "holder_type": "person",
             "name": "王丽",
+            "representative": "",
             "id_masked": mask_id_number(IDS["alice"]),
             "phone_masked": "138****8000",
             "units": [A_0101],

@@ -1,9 +1,10 @@
+import re
 from http import HTTPStatus
 
 from django.test import Client
 
 from registry.models import Owner, SignupAttempt, User
-from tests.conftest import IDS, NAMES, PASSWORD, World, browser_as
+from tests.conftest import DEVELOPER, IDS, NAMES, PASSWORD, World, browser_as
 
 
 def _form(**overrides: str) -> dict[str, str]:
@@ -58,7 +59,7 @@ def test_signup_mismatch_shows_refusal_keeps_input_and_creates_nothing(world: Wo
     # then
     html = response.content.decode()
     assert response.status_code == HTTPStatus.BAD_REQUEST
-    assert "姓名与身份证号未能与不动产登记的现有权利人匹配。" in html
+    assert "姓名（名称）与证件号码未能与不动产登记的现有权利人匹配。" in html
     assert User.objects.count() == users_before
     assert Owner.objects.get(name=NAMES["dave"]).user_id is None
     attempt = SignupAttempt.objects.get(username="dave")
@@ -116,3 +117,114 @@ def test_signed_in_user_visiting_signup_goes_home(world: World):
     # then
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == "/"
+
+
+# ------------------------------------------------------------------------------------- organisations
+
+
+def _organisation_form(**overrides: str) -> dict[str, str]:
+    return _form(
+        **{
+            "username": "developer",
+            "holder_type": "organisation",
+            "name": "某置业有限公司",
+            "id_number": DEVELOPER,
+            "representative": "赵建国",
+            **overrides,
+        }
+    )
+
+
+def test_signup_page_offers_person_or_organisation_with_a_representative_box(db):
+    # when
+    html = Client().get("/accounts/signup/").content.decode()
+
+    # then: 个人 is chosen; the representative's box sits in the part shown for organisations only
+    assert (
+        'type="radio" name="holder_type" value="person" class="holder-type" id="id_holder_type_0" checked'
+        in html
+    )
+    assert 'type="radio" name="holder_type" value="organisation"' in html
+    assert "<span>个人</span>" in html and "<span>单位</span>" in html
+    org_only = html[html.index('<div class="org-only">') :]
+    assert org_only.index('name="representative"') < org_only.index('name="phone"')
+    assert "经办人姓名" in org_only
+
+
+def test_signup_organisation_on_the_page(world: World):
+    # given
+    client = Client()
+
+    # when
+    response = client.post("/accounts/signup/", _organisation_form(), REMOTE_ADDR="203.0.113.21")
+
+    # then
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "/"
+    developer = Owner.objects.get(user__username="developer")
+    assert (developer.holder_type, developer.representative, developer.phone) == (
+        "organisation",
+        "赵建国",
+        "13912345678",
+    )
+    assert "注册成功，已关联 1 套房屋。" in client.get("/").content.decode()
+
+
+def test_signup_organisation_without_representative_is_stopped_by_the_form(world: World):
+    # when
+    response = Client().post("/accounts/signup/", _organisation_form(representative=""))
+
+    # then
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["form"].errors == {"representative": ["单位注册须填写经办人姓名。"]}
+    assert not User.objects.filter(username="developer").exists()
+    assert SignupAttempt.objects.filter(username="developer").count() == 0
+
+
+def test_signup_organisation_refusal_from_the_registry_keeps_the_choice(world: World):
+    # when
+    response = Client().post("/accounts/signup/", _organisation_form(name="某置业公司"))
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "姓名（名称）与证件号码未能与不动产登记的现有权利人匹配。" in html
+    assert 'value="organisation" class="holder-type" id="id_holder_type_1" checked' in html
+    assert 'value="赵建国"' in html
+    assert DEVELOPER not in html
+    assert Owner.objects.get(id_type="uscc").user_id is None
+
+
+def test_signup_credit_code_as_person_is_told_to_choose_organisation(world: World):
+    # when: 个人 chosen, but the number is a credit code
+    response = Client().post("/accounts/signup/", _organisation_form(holder_type="person"))
+
+    # then: the refusal is shown next to the choice, not in the hidden representative box
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.context["form"].errors == {"holder_type": ["单位注册须填写经办人姓名。"]}
+    assert Owner.objects.get(id_type="uscc").user_id is None
+
+
+def test_signup_as_person_drops_a_representative_typed_in_the_hidden_box(world: World):
+    # when
+    response = Client().post("/accounts/signup/", _form(holder_type="person", representative="陈大"))
+
+    # then
+    assert response.status_code == HTTPStatus.FOUND
+    assert Owner.objects.get(user__username="dave").representative == ""
+
+
+def test_signup_page_in_english_has_no_chinese_left(db):
+    # given
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en"})
+
+    # when
+    html = client.get("/accounts/signup/").content.decode()
+
+    # then: only the language switch and the logo's glyph are Chinese
+    text = html.replace(">简体中文<", "><").replace('aria-hidden="true">共<', "><")
+    chinese = re.findall(r"[\u3400-\u9fff\uff00-\uffef]+", text)
+    assert chinese == []
+    assert "Representative&#x27;s name" in html or "Representative's name" in html
+    assert "Organisation" in html and "Person" in html
