@@ -8,6 +8,7 @@ from django.test import Client
 
 REGISTRY_PATHS = {
     "/api/v1/auth/token/": "post",
+    "/api/v1/auth/logout/": "post",
     "/api/v1/accounts/signup/": "post",
     "/api/v1/me/": "get",
     "/api/v1/compounds/": "get",
@@ -53,7 +54,9 @@ def test_schema_documents_errors_and_bodies(schema: dict):
     }
     assert sorted(schema["components"]["schemas"]["Error"]["properties"]) == ["code", "extra", "message"]
     signup = paths["/api/v1/accounts/signup/"]["post"]
-    assert sorted(signup["responses"]) == ["201", "400", "429"]
+    assert sorted(signup["responses"]) == ["201", "400", "413", "429"]
+    assert sorted(paths["/api/v1/auth/token/"]["post"]["responses"]) == ["200", "400", "413", "429"]
+    assert sorted(paths["/api/v1/auth/logout/"]["post"]["responses"]) == ["204", "401"]
     assert signup["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/OwnerSignupRequest"
     }
