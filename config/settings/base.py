@@ -204,6 +204,8 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 VOTING_MIN_NOTICE_DAYS = env.int("VOTING_MIN_NOTICE_DAYS", default=15)
 VOTING_MIN_WINDOW_DAYS = env.int("VOTING_MIN_WINDOW_DAYS", default=5)
 VOTING_MAX_WINDOW_DAYS = env.int("VOTING_MAX_WINDOW_DAYS", default=60)
+# Largest scan of a paper ballot or a written proxy mandate (PDF, JPEG or PNG).
+VOTING_SCAN_MAX_BYTES = env.int("VOTING_SCAN_MAX_BYTES", default=10 * 1024 * 1024)
 
 REGISTRATION_FEED_URL = env("REGISTRATION_FEED_URL", default="")
 REGISTRATION_FEED_DIR = env("REGISTRATION_FEED_DIR", default="")

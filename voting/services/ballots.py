@@ -31,6 +31,7 @@ from voting.models import (
 )
 from voting.permissions import can_run_assembly
 from voting.services.audit import audit_append_many
+from voting.services.scans import scan_check
 
 CHOICES = ("for", "against", "abstain")
 
@@ -294,6 +295,7 @@ def paper_ballot_enter(
         _refuse(assembly, actor, Forbidden(_("该房屋不在本次会议的表决名册上。"), code="not_on_roll"))
     assert part is not None
     try:
+        scan_check(scan=scan)
         canonical = normalise_choices(assembly=assembly, choices=choices)
         return _record(
             assembly=assembly,
