@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from config.spreadsheets import xlsx_put
 from voting.models import Assembly, Motion, MotionResult, RollPart
 from voting.rules import Count, inequalities, percent_down
 from voting.selectors import assembly_motions, assembly_results
@@ -314,7 +315,7 @@ def _put(ws: Any, row: int, values: list[Any], *, bold: bool = False) -> None:
     for col, value in enumerate(values, start=1):
         if value is None:
             continue
-        cell = ws.cell(row=row, column=col, value=value)
+        cell = xlsx_put(ws, row=row, column=col, value=value)
         if isinstance(value, Decimal):
             cell.number_format = _TWO_PLACES
         if bold:
