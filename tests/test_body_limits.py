@@ -196,3 +196,12 @@ def test_a_body_without_a_length_is_refused_as_it_is_read_past_the_cap(size: int
     else:
         assert response.status_code == HTTPStatus.NO_CONTENT
         assert seen == [1022]
+
+
+@override_settings(API_MAX_BODY_BYTES=16)
+def test_the_refusal_speaks_the_caller_s_language(db):
+    # when
+    response = APIClient().post(TOKEN_URL, {"username": "x" * 20}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+
+    # then
+    assert response.json()["message"] == "The request body is larger than the limit of 16 bytes."
