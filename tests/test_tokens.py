@@ -232,3 +232,16 @@ def test_a_token_issued_before_the_password_changed_is_refused_even_when_young(w
     # then
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert not Token.objects.filter(key=key).exists()
+
+
+def test_admin_logout_also_deletes_the_api_token(world: World):
+    # given: an official with an API token, signed in to the admin
+    key = _sign_in("official_a")
+    browser = browser_as(world.official_a)
+
+    # when
+    response = browser.post("/admin/logout/")
+
+    # then
+    assert (response.status_code, response["Location"]) == (HTTPStatus.FOUND, "/accounts/login/")
+    assert not Token.objects.filter(key=key).exists()
