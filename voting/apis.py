@@ -247,8 +247,8 @@ SCAN_JSON_SCHEMA = {
     "required": ["filename", "content_base64"],
 }
 SCAN_HELP = (
-    "Required: the scan of the signed paper (voting.md), a PDF, JPEG or PNG by content, at most VOTING_SCAN_MAX_BYTES "
-    '(decoded). Multipart: a file part. JSON: an object `{"filename", "content_base64"}`.'
+    "Required: the scan of the signed paper (voting.md), a PDF, JPEG or PNG by content, at most "
+    'VOTING_SCAN_MAX_BYTES (decoded). Multipart: a file part. JSON: an object `{"filename", "content_base64"}`.'
 )
 SCAN_REFUSALS = "`scan_required`, `scan_invalid_type`, `scan_too_large` (400)"
 
