@@ -1,5 +1,6 @@
 """API plumbing shared by every app: error format, pagination."""
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -10,7 +11,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, error_body
 
 
 class Pagination(PageNumberPagination):
@@ -19,25 +20,29 @@ class Pagination(PageNumberPagination):
     max_page_size = 500
 
 
-def _body(code: str, message: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"code": code, "message": message, "extra": extra or {}}
-
-
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error leaves the API as {"code", "message", "extra"} (api.md, "Conventions")."""
     if isinstance(exc, ApplicationError):
-        return Response(_body(exc.code, exc.message, exc.extra), status=exc.status)
+        return Response(error_body(exc.code, exc.message, exc.extra), status=exc.status)
     if isinstance(exc, Http404):
-        return Response(_body("not_found", _("未找到，或您无权查看。")), status=status.HTTP_404_NOT_FOUND)
+        return Response(
+            error_body("not_found", _("未找到，或您无权查看。")), status=status.HTTP_404_NOT_FOUND
+        )
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, exceptions.ValidationError):
-        response.data = _body("invalid", _("输入有误，请检查各字段。"), {"fields": exc.detail})
+    if isinstance(exc, exceptions.Throttled):
+        # DRF has already set Retry-After; `extra.wait` carries the same whole seconds for clients.
+        wait = math.ceil(exc.wait) if exc.wait is not None else None
+        response.data = error_body(
+            "throttled", _("请求过于频繁，请 %(wait)s 秒后再试。") % {"wait": wait}, {"wait": wait}
+        )
+    elif isinstance(exc, exceptions.ValidationError):
+        response.data = error_body("invalid", _("输入有误，请检查各字段。"), {"fields": exc.detail})
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else "error"
-        response.data = _body(code, str(exc.detail))
+        response.data = error_body(code, str(exc.detail))
     return response

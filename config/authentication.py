@@ -1,72 +1,52 @@
-"""API authentication: token auth that loads the account's roles (official, firm staff, owner) in the same query."""
+"""API authentication wiring: `Authorization: Token <key>` resolved by registry.tokens in one statement, and
+the browser's session with a CSRF check that never parses an upload."""
 
-from functools import cache
-
-from django.db import connection, models
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.authentication import SessionScheme as _SpectacularSessionScheme
 from rest_framework import authentication, exceptions
-from rest_framework.authtoken.models import Token
 
-from registry.models import FirmStaff, Official, Owner, Region, User
-
-# Every API request resolves its token: one statement whose text is built once from the models' own fields
-# (so it follows migrations), prepared by the connection after its second use. The ORM's select_related
-# over the same five joins costs more to compile on every request than PostgreSQL takes to run it.
-_JOINS = (
-    (Token, "t", "authtoken_token t"),
-    (User, "u", "JOIN registry_user u ON u.id = t.user_id"),
-    (Owner, "o", "LEFT JOIN registry_owner o ON o.user_id = u.id"),
-    (FirmStaff, "f", "LEFT JOIN registry_firmstaff f ON f.user_id = u.id"),
-    (Official, "x", "LEFT JOIN registry_official x ON x.user_id = u.id"),
-    (Region, "r", "LEFT JOIN registry_region r ON r.id = x.region_id"),
-)
-
-
-@cache
-def _statement() -> tuple[str, tuple[tuple[type[models.Model], list[str], int], ...]]:
-    columns, layout, start = [], [], 0
-    for model, alias, _join in _JOINS:
-        fields = model._meta.concrete_fields
-        columns += [f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields]
-        layout.append((model, [f.attname for f in fields], start))
-        start += len(fields)
-    joins = " ".join(join for _model, _alias, join in _JOINS)
-    # Column and table names come from the models above, never from input; the key is a bound parameter.
-    return f"SELECT {', '.join(columns)} FROM {joins} WHERE t.key = %s", tuple(layout)  # noqa: S608
-
-
-def token_with_roles(key: str) -> Token | None:
-    """The token, its user and the user's owner, firm-staff and official (with region) records, each role
-    cached on the user (None when absent) so that reading it asks nothing more."""
-    sql, layout = _statement()
-    with connection.cursor() as cur:
-        cur.execute(sql, [key])
-        row = cur.fetchone()
-    if row is None:
-        return None
-    token, user, owner, staff, official, region = (
-        None
-        if row[start] is None
-        else model.from_db(connection.alias, names, row[start : start + len(names)])
-        for model, names, start in layout
-    )
-    token.user = user
-    for accessor, record in (("owner", owner), ("firm_staff", staff), ("official", official)):
-        getattr(User, accessor).related.set_cached_value(user, record)
-        if record is not None:
-            record._meta.get_field("user").set_cached_value(record, user)
-    if official is not None:
-        official.region = region
-    return token
+from registry.services.tokens import token_discard
+from registry.tokens import token_expired, token_with_roles
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>`; one query resolves the token, the user and every role record."""
+    """One query resolves the token, the user and every role record; an expired token (registry.tokens) is
+    deleted and refused with 401 `token_expired`."""
 
     def authenticate_credentials(self, key: str):  # noqa: ANN201 - DRF's signature
         token = token_with_roles(key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if token_expired(token=token, now=timezone.now()):
+            token_discard(token=token)
+            raise exceptions.AuthenticationFailed(
+                _("登录凭据已过期或密码已更改，请重新登录。"), code="token_expired"
+            )
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (token.user, token)
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """DRF's session authentication, except that on a multipart body the CSRF token is taken from the
+    X-CSRFToken header only: Django's check would otherwise parse the whole upload (looking for a form field)
+    while authenticating, before the view has decided whether the caller may send it at all."""
+
+    def enforce_csrf(self, request):  # noqa: ANN001, ANN201 - DRF's signature
+        django_request = request._request
+        if django_request.content_type != "multipart/form-data" or hasattr(django_request, "_post"):
+            return super().enforce_csrf(request)
+        django_request._post, django_request._files = QueryDict(), MultiValueDict()
+        try:
+            return super().enforce_csrf(django_request)
+        finally:
+            del django_request._post, django_request._files
+
+
+class SessionScheme(_SpectacularSessionScheme):
+    """The OpenAPI security scheme of the session (drf-spectacular only knows DRF's own class)."""
+
+    target_class = SessionAuthentication

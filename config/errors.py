@@ -3,6 +3,11 @@
 from typing import Any
 
 
+def error_body(code: str, message: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The body of every API error: {"code", "message", "extra"} (api.md, "Conventions")."""
+    return {"code": code, "message": message, "extra": extra or {}}
+
+
 class ApplicationError(Exception):
     """A rule refused the request. `status` is the HTTP status the API answers with (400 by default)."""
 

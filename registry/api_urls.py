@@ -6,6 +6,7 @@ from registry import apis
 
 urlpatterns = [
     path("auth/token/", apis.AuthTokenCreateApi.as_view(), name="api-auth-token"),
+    path("auth/logout/", apis.AuthLogoutApi.as_view(), name="api-auth-logout"),
     path("accounts/signup/", apis.OwnerSignupApi.as_view(), name="api-accounts-signup"),
     path("me/", apis.MeApi.as_view(), name="api-me"),
     path("compounds/", apis.CompoundListApi.as_view(), name="api-compound-list"),

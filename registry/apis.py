@@ -8,12 +8,12 @@ Personal data leaves only masked: ID numbers as `id_masked`, phones as `phone_ma
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,8 @@ from rest_framework.views import APIView
 
 from config.api import Pagination
 from config.errors import ApplicationError
+from config.net import client_ip
+from config.throttling import AuthTokenThrottle, SignupThrottle
 from registry.identifiers import normalize_unit_number
 from registry.models import CommitteeMember, Owner, OwnersCommittee, Ownership, Region, Unit, User
 from registry.permissions import ROLE_FIRM, ROLE_OFFICIAL, ROLE_OWNER, roles
@@ -36,6 +38,7 @@ from registry.selectors import (
 )
 from registry.services.accounts import owner_signup
 from registry.services.ownership import unit_designated_voter_set, unit_voter
+from registry.services.tokens import token_issue, token_revoke
 
 TAG_ACCOUNTS = "accounts"
 TAG_REGISTRY = "registry"
@@ -62,6 +65,7 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
         403: "Visible, but not allowed",
         404: "Missing, or not visible to you",
         409: "Wrong state",
+        413: "Request body too large (`body_too_large`, `extra.limit` bytes)",
         429: "Too many attempts",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
@@ -206,19 +210,17 @@ def _paginated_response(
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
 
-def _client_ip(request: Request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is client-supplied and would let anyone dodge the rate limit.
-    return request.META.get("REMOTE_ADDR") or None
-
-
 # ---------------------------------------------------------------------------------------- accounts
 
 
 class AuthTokenCreateApi(APIView):
-    """Exchange a username and password for an API token."""
+    """Exchange a username and password for an API token: the account's live token, or a new one once the old
+    one expired (API_TOKEN_TTL_HOURS) or the password changed. Throttled per client address; failed attempts
+    count towards django-axes' lockout of the address and of the username."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [AuthTokenThrottle]
 
     @extend_schema_serializer(component_name="AuthCredentials")
     class InputSerializer(serializers.Serializer):
@@ -236,16 +238,45 @@ class AuthTokenCreateApi(APIView):
         tags=[TAG_ACCOUNTS],
         auth=[],
         request=InputSerializer,
-        responses={200: OutputSerializer, **_errors(400)},
+        responses={200: OutputSerializer, **_errors(400, 413, 429)},
+        description="Refusals: `invalid_credentials` (400); `locked_out` (429) once the address or the "
+        "username has too many failed sign-ins (`extra.cooloff_hours`); `throttled` (429, `extra.wait` "
+        "seconds) above API_THROTTLE_TOKEN requests per address. A token lives API_TOKEN_TTL_HOURS and dies "
+        "when the password changes; this returns the live one or mints a new one.",
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # The Django request goes to authenticate() so that django-axes counts failures and refuses when locked.
         user = authenticate(request._request, **serializer.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            # Answer in the API's shape; stop AxesMiddleware from replacing the response with its own page.
+            request._request.axes_locked_out = False
+            raise ApplicationError(
+                _("登录失败次数过多，已暂时停止登录，请 %(hours)s 小时后再试。")
+                % {"hours": settings.AXES_COOLOFF_TIME},
+                code="locked_out",
+                extra={"cooloff_hours": settings.AXES_COOLOFF_TIME},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
         if user is None:
             raise ApplicationError(_("用户名或密码不正确。"), code="invalid_credentials")
-        token, _created = Token.objects.get_or_create(user=user)
+        token = token_issue(user=user)
         return Response(self.OutputSerializer({"token": token.key}).data)
+
+
+class AuthLogoutApi(APIView):
+    """Sign out of the API: the caller's token is deleted (a new sign-in mints a new one)."""
+
+    @extend_schema(
+        operation_id="auth_logout",
+        tags=[TAG_ACCOUNTS],
+        request=None,
+        responses={204: None, **_errors(401)},
+    )
+    def post(self, request: Request) -> Response:
+        token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class OwnerSignupApi(APIView):
@@ -253,6 +284,7 @@ class OwnerSignupApi(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = [SignupThrottle]
 
     @extend_schema_serializer(component_name="OwnerSignup")
     class InputSerializer(serializers.Serializer):
@@ -288,15 +320,17 @@ class OwnerSignupApi(APIView):
         tags=[TAG_ACCOUNTS],
         auth=[],
         request=InputSerializer,
-        responses={201: OutputSerializer, **_errors(400, 429)},
+        responses={201: OutputSerializer, **_errors(400, 413, 429)},
         description="Refusal codes: `identity_not_matched`, `already_registered`, `invalid_id_number`, "
         "`invalid_phone`, `invalid_representative`, `representative_required`, `representative_not_allowed`, "
-        "`username_taken`, `weak_password` (400) and `rate_limited` (429).",
+        "`username_taken`, `weak_password` (400), `rate_limited` (429: failed sign-ups per address or "
+        "username per hour) and `throttled` (429: above API_THROTTLE_SIGNUP requests per address, "
+        "`extra.wait` seconds).",
     )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = owner_signup(**serializer.validated_data, ip_address=_client_ip(request))
+        result = owner_signup(**serializer.validated_data, ip_address=client_ip(request))
         data = {"username": result.user.get_username(), "units": result.unit_numbers}
         return Response(self.OutputSerializer(data).data, status=status.HTTP_201_CREATED)
 

@@ -15,12 +15,12 @@ class UnechoedTextInput(forms.TextInput):
 
 
 class LoginForm(AuthenticationForm):
-    """Django's login form with a clear answer when django-axes has locked the account out."""
+    """Django's login form with a clear answer when django-axes has locked the address or the account out."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _("用户名或密码不正确（区分大小写）。"),
-        "locked_out": _("登录失败次数过多，账号已暂时锁定，请 %(hours)s 小时后再试。"),
+        "locked_out": _("登录失败次数过多，已暂时停止登录，请 %(hours)s 小时后再试。"),
     }
 
     def clean(self) -> dict:

@@ -10,6 +10,7 @@ from django.contrib.postgres.fields import ArrayField, RangeOperators
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import F, Func, Q, Value
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.identifiers import UNIT_NUMBER_PATTERN, mask_phone
@@ -27,6 +28,32 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("账号")
         verbose_name_plural = _("账号")
+
+    def set_password(self, raw_password: str | None) -> None:
+        # Every path that sets a password (admin, password forms, changepassword, services) comes here; the
+        # stamp is saved with the password and retires the API tokens issued before it (registry.tokens).
+        super().set_password(raw_password)
+        self.credentials_changed_at = timezone.now()
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self.credentials_changed_at = timezone.now()
+
+    def check_password(self, raw_password: str) -> bool:
+        # A successful check may re-hash the password through set_password (a stronger hasher); that is not a
+        # change of credentials, so the stamp stays as it was.
+        stamp = self.credentials_changed_at
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self.credentials_changed_at = stamp
+
+    async def acheck_password(self, raw_password: str) -> bool:
+        stamp = self.credentials_changed_at
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self.credentials_changed_at = stamp
 
 
 # --------------------------------------------------------------------------------------------- places

@@ -13,8 +13,9 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -135,6 +136,19 @@ def _signup(name: str) -> User:
         phone="13800138000",
         ip_address=None,
     ).user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters (Redis cache, one database per xdist worker) never carry from one test to the next."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _media_root(tmp_path_factory):
+    """Uploaded scans go to a temporary directory, not the checkout's .run/media."""
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from config.authentication import token_with_roles
+from registry.tokens import token_with_roles
 from tests.conftest import World, api_as
 
 

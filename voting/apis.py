@@ -9,12 +9,23 @@ partial result (`results/` answers 409 `not_tallied` until the tally). Participa
 building, room, area and voted yes/no. Decimals travel as strings with two places, times with +08:00.
 """
 
+import base64
+import binascii
 import json
+import os
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.fields import empty
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -25,6 +36,7 @@ from rest_framework.views import APIView
 
 from config.api import Pagination
 from config.errors import Forbidden
+from config.throttling import BallotThrottle
 from registry.identifiers import normalize_unit_number
 from registry.selectors import compound_get_visible
 from voting.models import Assembly
@@ -68,6 +80,8 @@ _ERROR_DESCRIPTIONS = {
     403: "Visible, but not allowed",
     404: "Missing, or not visible to you",
     409: "Wrong state",
+    413: "Request body too large (`body_too_large`, `extra.limit` bytes)",
+    429: "Too many requests (`throttled`, `extra.wait` seconds)",
 }
 
 
@@ -220,6 +234,59 @@ class ChoicesField(serializers.DictField):
             except ValueError:
                 self.fail("not_a_dict", input_type="str")
         return super().to_internal_value(data)
+
+
+SCAN_JSON_SCHEMA = {
+    "type": "object",
+    "description": "A scan sent in a JSON body: the file name and its bytes in base64 (the JSON body cap, "
+    "API_MAX_BODY_BYTES, bounds it; larger scans go as multipart).",
+    "properties": {
+        "filename": {"type": "string", "maxLength": 100, "example": "ballot-0202.pdf"},
+        "content_base64": {"type": "string", "format": "byte"},
+    },
+    "required": ["filename", "content_base64"],
+}
+SCAN_HELP = (
+    "Required: the scan of the signed paper (voting.md), a PDF, JPEG or PNG by content, at most "
+    'VOTING_SCAN_MAX_BYTES (decoded). Multipart: a file part. JSON: an object `{"filename", "content_base64"}`.'
+)
+SCAN_REFUSALS = "`scan_required`, `scan_invalid_type`, `scan_too_large` (400)"
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "format": "binary"}, SCAN_JSON_SCHEMA],
+        "description": SCAN_HELP,
+    }
+)
+class ScanField(serializers.Field):
+    """The scan as an uploaded file (multipart) or as `{"filename", "content_base64"}` (JSON), handed on as a
+    file. Whether it is acceptable (present, type by content, size) is voting.services.scans' rule."""
+
+    default_error_messages = {
+        "invalid": gettext_lazy("扫描件须为上传的文件，或含 filename 与 content_base64 的对象。"),
+        "invalid_base64": gettext_lazy("content_base64 不是有效的 Base64 编码。"),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, allow_null=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, UploadedFile):
+            return data
+        if not isinstance(data, dict) or not isinstance(data.get("content_base64"), str):
+            self.fail("invalid")
+        if not isinstance(data.get("filename", ""), str):
+            self.fail("invalid")
+        try:
+            content = base64.b64decode(data["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            self.fail("invalid_base64")
+        name = os.path.basename(data.get("filename") or "").strip()[-100:] or "scan"
+        return ContentFile(content, name=name)
+
+    def to_representation(self, value: Any) -> Any:  # input only
+        raise NotImplementedError
 
 
 @extend_schema_serializer(component_name="BallotCast")
@@ -486,7 +553,10 @@ class AssemblyCancelApi(APIView):
 
 
 class BallotCastApi(APIView):
-    """An owner's online ballot: every motion answered; one ballot covers every subject the owner casts for."""
+    """An owner's online ballot: every motion answered; one ballot covers every subject the owner casts for.
+    Throttled per account (API_THROTTLE_BALLOT)."""
+
+    throttle_classes = [BallotThrottle]
 
     @extend_schema_serializer(component_name="BallotInput")
     class InputSerializer(serializers.Serializer):
@@ -496,8 +566,8 @@ class BallotCastApi(APIView):
         operation_id="assemblies_ballots_create",
         tags=[TAG_VOTING],
         request=InputSerializer,
-        responses={201: BallotCastSerializer, **_errors(400, 401, 403, 404, 409)},
-        description=BALLOT_REFUSALS,
+        responses={201: BallotCastSerializer, **_errors(400, 401, 403, 404, 409, 429)},
+        description=BALLOT_REFUSALS + " `throttled` (429, `extra.wait` seconds) above API_THROTTLE_BALLOT.",
     )
     def post(self, request: Request, id: int) -> Response:
         serializer = self.InputSerializer(data=request.data)
@@ -510,7 +580,8 @@ class BallotCastApi(APIView):
 
 
 class PaperBallotEnterApi(APIView):
-    """An official enters a paper ballot for a unit on the roll (JSON, or multipart with the `scan`)."""
+    """An official enters a paper ballot for a unit on the roll, with its scan (multipart, or JSON with the scan
+    in base64). The caller is authorised before the body is read: nobody else's upload is ever parsed."""
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -519,22 +590,24 @@ class PaperBallotEnterApi(APIView):
         unit_number = serializers.CharField(max_length=40)
         choices = ChoicesField(help_text="As for online ballots; a JSON string in multipart requests.")
         note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-        scan = serializers.FileField(required=False, allow_null=True, help_text="The scanned paper ballot.")
+        scan = ScanField(help_text=SCAN_HELP)
 
     @extend_schema(
         operation_id="assemblies_paper_ballots_create",
         tags=[TAG_VOTING],
         request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
-        responses={201: BallotCastSerializer, **_errors(400, 401, 403, 404, 409)},
+        responses={201: BallotCastSerializer, **_errors(400, 401, 403, 404, 409, 413)},
         description="Refusals: `forbidden` (403) for anyone but an official running the assembly; `not_open` "
         "(409), `not_on_roll` (403) for a unit not on the frozen roll, `already_voted` (409, revote off), "
-        "`incomplete_ballot` (400), `invalid_choice` (400).",
+        f"{SCAN_REFUSALS}, `incomplete_ballot` (400), `invalid_choice` (400); `body_too_large` (413) above "
+        "API_MAX_UPLOAD_BYTES (multipart) or API_MAX_BODY_BYTES (JSON).",
     )
     def post(self, request: Request, id: int) -> Response:
+        assembly = assembly_get_visible(user=request.user, assembly_id=id)
+        _require_runner(request, assembly)  # before request.data: an upload is parsed only for its runner
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        assembly = assembly_get_visible(user=request.user, assembly_id=id)
         result = paper_ballot_enter(
             actor=request.user,
             assembly=assembly,
@@ -787,13 +860,17 @@ class SubjectDeliveryApi(APIView):
 
 
 class ProxyMandateCreateApi(APIView):
-    """Record a written proxy mandate: the named account casts the vote of the unit's voting subject."""
+    """Record a written proxy mandate, with its scan (multipart, or JSON with the scan in base64): the named
+    account casts the vote of the unit's voting subject. The caller is authorised before the body is read."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     @extend_schema_serializer(component_name="ProxyMandateInput")
     class InputSerializer(serializers.Serializer):
         unit_number = serializers.CharField(help_text="A unit of the principal subject on the roll.")
         proxy_username = serializers.CharField()
         note = serializers.CharField(required=False, allow_blank=True, default="")
+        scan = ScanField(help_text=SCAN_HELP)
 
     @extend_schema_serializer(component_name="ProxyMandate")
     class OutputSerializer(serializers.Serializer):
@@ -804,15 +881,17 @@ class ProxyMandateCreateApi(APIView):
     @extend_schema(
         operation_id="assemblies_proxies_create",
         tags=[TAG_VOTING],
-        request=InputSerializer,
-        responses={201: OutputSerializer, **_errors(400, 401, 403, 404, 409)},
+        request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
+        responses={201: OutputSerializer, **_errors(400, 401, 403, 404, 409, 413)},
         description="Refusals: `forbidden` (403), `not_on_roll` (404), `wrong_state` / `already_voted` / "
-        "`proxy_exists` (409), `unknown_user`, `proxy_firm_staff_barred`, `proxy_cap_reached` (400).",
+        "`proxy_exists` (409), `unknown_user`, `proxy_firm_staff_barred`, `proxy_cap_reached`, "
+        f"{SCAN_REFUSALS}; `body_too_large` (413).",
     )
     def post(self, request: Request, id: int) -> Response:
+        assembly = assembly_get_visible(user=request.user, assembly_id=id)
+        _require_runner(request, assembly)  # before request.data: an upload is parsed only for its runner
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        assembly = assembly_get_visible(user=request.user, assembly_id=id)
         data = serializer.validated_data
         mandate = proxy_mandate_record(
             actor=request.user,
@@ -820,6 +899,7 @@ class ProxyMandateCreateApi(APIView):
             unit_number=normalize_unit_number(data["unit_number"]),
             proxy_username=data["proxy_username"],
             note=data["note"],
+            scan=data.get("scan"),
         )
         body = {
             "unit_number": normalize_unit_number(data["unit_number"]),

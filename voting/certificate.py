@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from config.spreadsheets import xlsx_put
 from voting.labels import (
     ABSTAIN_NOTE,
     CANDIDATE_OUTCOME_LABELS,
@@ -257,7 +258,7 @@ def _put(ws: Any, row: int, values: list[Any], *, bold: bool = False) -> None:
     for col, value in enumerate(values, start=1):
         if value is None:
             continue
-        cell = ws.cell(row=row, column=col, value=value)
+        cell = xlsx_put(ws, row=row, column=col, value=value)
         if isinstance(value, Decimal):
             cell.number_format = _TWO_PLACES
         if bold:

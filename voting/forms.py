@@ -11,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import ApplicationError
 from voting.labels import BALLOT_CHOICES, CATEGORY_CHOICES
 from voting.models import Assembly, Motion
 from voting.services.assemblies import POLICY_FIELDS, MotionSpec
+from voting.services.scans import scan_check
 
 ASSEMBLY_FIELDS = ["compound", "title", "kind", "opens_at", "closes_at", *POLICY_FIELDS]
 
@@ -127,11 +129,23 @@ class RollSearchForm(forms.Form):
     q = forms.CharField(label=_("房号或不动产单元号"), max_length=40, required=False)
 
 
+def clean_scan_field(form: forms.Form) -> Any:
+    """The scan rule of voting.services.scans, shown on the form's `scan` field."""
+    scan = form.cleaned_data.get("scan")
+    try:
+        scan_check(scan=scan)
+    except ApplicationError as error:
+        raise ValidationError(error.message, code=error.code) from None
+    return scan
+
+
 class PaperBallotForm(forms.Form):
     """A paper ballot: for/against/abstain per motion (elections: per candidate), a note and the scan."""
 
     note = forms.CharField(label=_("备注"), max_length=500, required=False)
-    scan = forms.FileField(label=_("纸质票扫描件"))
+    scan = forms.FileField(label=_("纸质票扫描件"), required=False, help_text=_("PDF、JPEG 或 PNG"))
+
+    clean_scan = clean_scan_field
 
     def __init__(self, *args: Any, motions: list[Motion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -176,7 +190,9 @@ class ProxyMandateForm(forms.Form):
     unit_number = forms.CharField(label=_("委托人房屋的不动产单元号"), max_length=28)
     proxy_username = forms.CharField(label=_("代理人账号"), max_length=150)
     note = forms.CharField(label=_("备注"), max_length=500, required=False)
-    scan = forms.FileField(label=_("授权委托书扫描件"), required=False)
+    scan = forms.FileField(label=_("授权委托书扫描件"), required=False, help_text=_("PDF、JPEG 或 PNG"))
+
+    clean_scan = clean_scan_field
 
 
 class ChoiceLookupForm(forms.Form):

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_htmx",
     "axes",
+    "csp",
     "registry",
     "voting",
     "complaints",
@@ -45,9 +47,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.request_memo.RequestMemoMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CsrfViewMiddleware, whose process_view reads request.POST: API bodies are capped before anything
+    # parses them.
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -118,11 +124,14 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# django-axes: lock out a username+IP pair after repeated failed logins.
+# django-axes: AXES_FAILURE_LIMIT failed logins lock out the address (whatever usernames it tried) and,
+# separately, the username (from whatever addresses), for AXES_COOLOFF_TIME hours. Failures are not forgotten
+# on a success: otherwise one valid account of the attacker's own would reset its address's count at will.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "config.net.client_ip"
 
 # Owner sign-up attempts (identity matching) allowed per IP and per username per hour.
 SIGNUP_RATE_LIMIT = env.int("SIGNUP_RATE_LIMIT", default=5)
@@ -144,12 +153,39 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Content-Security-Policy (django-csp): scripts only from our own files — no inline script, no inline handler;
+# inline styles stay allowed (style attributes and the certificate's print rules); no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# API limits (README, "Configuration"): request bodies, throttles (Redis cache) and token lifetime.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=256 * 1024)
+API_MAX_UPLOAD_BYTES = env.int("API_MAX_UPLOAD_BYTES", default=12 * 1024 * 1024)
+API_THROTTLE_TOKEN = env("API_THROTTLE_TOKEN", default="20/min")
+API_THROTTLE_SIGNUP = env("API_THROTTLE_SIGNUP", default="10/min")
+API_THROTTLE_BALLOT = env("API_THROTTLE_BALLOT", default="30/min")
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=168)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "config.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "config.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Multipart only where a view takes files (it declares its own parsers): no other endpoint spools uploads.
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "NUM_PROXIES": 0,  # DRF's own client address (unused by our throttles): REMOTE_ADDR, never X-Forwarded-For
     "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -185,6 +221,8 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 VOTING_MIN_NOTICE_DAYS = env.int("VOTING_MIN_NOTICE_DAYS", default=15)
 VOTING_MIN_WINDOW_DAYS = env.int("VOTING_MIN_WINDOW_DAYS", default=5)
 VOTING_MAX_WINDOW_DAYS = env.int("VOTING_MAX_WINDOW_DAYS", default=60)
+# Largest scan of a paper ballot or a written proxy mandate (PDF, JPEG or PNG).
+VOTING_SCAN_MAX_BYTES = env.int("VOTING_SCAN_MAX_BYTES", default=10 * 1024 * 1024)
 
 REGISTRATION_FEED_URL = env("REGISTRATION_FEED_URL", default="")
 REGISTRATION_FEED_DIR = env("REGISTRATION_FEED_DIR", default="")

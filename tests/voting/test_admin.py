@@ -21,6 +21,7 @@ from guardian.shortcuts import assign_perm
 from config.errors import ApplicationError, Forbidden, WrongState
 from registry.models import User
 from tests.conftest import PASSWORD, World, browser_as
+from tests.scans import pdf_scan
 from tests.voting.conftest import Electorate, close, open_assembly
 from voting.models import (
     Assembly,
@@ -71,7 +72,7 @@ def _vote(a: Assembly, owners: list[User], choice: str) -> None:
 
 
 def _scan() -> SimpleUploadedFile:
-    return SimpleUploadedFile("ballot.pdf", b"%PDF-1.4 paper ballot", content_type="application/pdf")
+    return pdf_scan("ballot.pdf")
 
 
 def _local(moment: dt.datetime) -> dict[str, str]:
@@ -162,7 +163,11 @@ def scene(world: World, electorate, media) -> Scene:
     _vote(opened, e.owners[:1], "for")
     motion = opened.motions.get()
     paper_ballot_enter(
-        actor=e.official, assembly=opened, unit_number=e.numbers[1], choices={str(motion.pk): "against"}
+        actor=e.official,
+        assembly=opened,
+        unit_number=e.numbers[1],
+        choices={str(motion.pk): "against"},
+        scan=pdf_scan(),
     )
     tallied = open_assembly(e, [ORDINARY])
     _vote(tallied, e.owners[:7], "for")

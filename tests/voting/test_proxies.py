@@ -7,6 +7,7 @@ import pytest
 from config.errors import ApplicationError
 from registry.services.accounts import firm_user_create
 from tests.conftest import api_as
+from tests.scans import PDF, pdf_scan, scan_json
 from tests.voting.conftest import close, open_assembly
 from voting.models import MotionResult, ProxyMandate
 from voting.services.assemblies import MotionSpec
@@ -28,7 +29,11 @@ def test_a_proxy_casts_the_principals_ballot_which_counts_once(electorate):
     proxy = e.owners[4]
     for i in (0, 1):
         proxy_mandate_record(
-            actor=e.official, assembly=a, unit_number=e.numbers[i], proxy_username=proxy.username
+            actor=e.official,
+            assembly=a,
+            unit_number=e.numbers[i],
+            proxy_username=proxy.username,
+            scan=pdf_scan(),
         )
     # when: one ballot from the proxy covers their own unit and both principals'
     result = ballot_cast(actor=proxy, assembly=a, choices=_choices(a))
@@ -50,12 +55,20 @@ def test_the_cap_per_proxy_is_enforced(electorate):
     a = open_assembly(e, [ORDINARY])
     for i in range(3):
         proxy_mandate_record(
-            actor=e.official, assembly=a, unit_number=e.numbers[i], proxy_username=e.owners[4].username
+            actor=e.official,
+            assembly=a,
+            unit_number=e.numbers[i],
+            proxy_username=e.owners[4].username,
+            scan=pdf_scan(),
         )
     # when / then
     with pytest.raises(ApplicationError) as refused:
         proxy_mandate_record(
-            actor=e.official, assembly=a, unit_number=e.numbers[3], proxy_username=e.owners[4].username
+            actor=e.official,
+            assembly=a,
+            unit_number=e.numbers[3],
+            proxy_username=e.owners[4].username,
+            scan=pdf_scan(),
         )
     assert refused.value.code == "proxy_cap_reached"
     assert ProxyMandate.objects.filter(assembly=a).count() == 3
@@ -72,11 +85,19 @@ def test_firm_staff_are_barred_unless_the_assembly_allows_them(electorate, world
     # when / then
     with pytest.raises(ApplicationError) as refused:
         proxy_mandate_record(
-            actor=e.official, assembly=barred, unit_number=e.numbers[0], proxy_username=staff_user.username
+            actor=e.official,
+            assembly=barred,
+            unit_number=e.numbers[0],
+            proxy_username=staff_user.username,
+            scan=pdf_scan(),
         )
     assert refused.value.code == "proxy_firm_staff_barred"
     mandate = proxy_mandate_record(
-        actor=e.official, assembly=allowed, unit_number=e.numbers[0], proxy_username=staff_user.username
+        actor=e.official,
+        assembly=allowed,
+        unit_number=e.numbers[0],
+        proxy_username=staff_user.username,
+        scan=pdf_scan(),
     )
     assert mandate.proxy == staff_user
     assert ballot_cast(actor=staff_user, assembly=allowed, choices=_choices(allowed)).unit_numbers == [
@@ -89,7 +110,11 @@ def test_proxy_api_records_and_refuses_with_codes(electorate, world):
     e = electorate(["100.00"] * 3)
     a = open_assembly(e, [ORDINARY])
     url = f"/api/v1/assemblies/{a.pk}/proxies/"
-    body = {"unit_number": e.numbers[0], "proxy_username": e.owners[2].username}
+    body = {
+        "unit_number": e.numbers[0],
+        "proxy_username": e.owners[2].username,
+        "scan": scan_json(PDF, "mandate.pdf"),
+    }
     # when
     by_owner = api_as(e.owners[1]).post(url, body, format="json")
     by_official = api_as(e.official).post(url, body, format="json")
@@ -107,7 +132,6 @@ def test_proxy_api_records_and_refuses_with_codes(electorate, world):
 
 def test_the_street_office_records_a_mandate_in_the_admin(electorate):
     # given
-    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.test import Client
 
     e = electorate(["100.00"] * 3)
@@ -123,10 +147,12 @@ def test_the_street_office_records_a_mandate_in_the_admin(electorate):
             "unit_number": e.numbers[0],
             "proxy_username": e.owners[2].username,
             "note": "书面委托",
-            "scan": SimpleUploadedFile("mandate.pdf", b"%PDF-1.4 mandate", content_type="application/pdf"),
+            "scan": pdf_scan(),
         },
     )
-    refused = client.post(url, {"unit_number": e.numbers[0], "proxy_username": e.owners[1].username})
+    refused = client.post(
+        url, {"unit_number": e.numbers[0], "proxy_username": e.owners[1].username, "scan": pdf_scan()}
+    )
     # then
     assert page.status_code == HTTPStatus.OK
     assert response.status_code == HTTPStatus.FOUND

@@ -32,6 +32,7 @@ from voting.models import (
 from voting.permissions import can_run_assembly
 from voting.selectors import voter_standing
 from voting.services.audit import audit_append_many
+from voting.services.scans import scan_check
 
 CHOICES = ("for", "against", "abstain")
 ONE_COUNTED_BALLOT = "one_counted_ballot_per_subject"  # voting.models.CountedBallot
@@ -256,6 +257,7 @@ def paper_ballot_enter(
         _refuse(assembly, actor, Forbidden(_("该房屋不在本次会议的表决名册上。"), code="not_on_roll"))
     assert part is not None
     try:
+        scan_check(scan=scan)
         canonical = normalise_choices(assembly=assembly, choices=choices)
         return _record(
             assembly=assembly,

@@ -3,7 +3,8 @@
 Refusals: `forbidden` (403), `wrong_state` (409: only while announced or open), `not_on_roll` (404),
 `unknown_user` (400), `proxy_firm_staff_barred` (400: property-firm staff, unless the assembly allows them),
 `proxy_cap_reached` (400: the proxy already holds `proxy_cap` mandates), `already_voted` (409: the subject
-has a counted ballot), `proxy_exists` (409: the subject already has a proxy).
+has a counted ballot), `proxy_exists` (409: the subject already has a proxy), and the scan of the written
+mandate: `scan_required`, `scan_too_large`, `scan_invalid_type` (400, voting.services.scans).
 """
 
 from typing import Any
@@ -16,6 +17,7 @@ from registry.models import User
 from voting.models import Assembly, CountedBallot, ProxyMandate, RollPart
 from voting.permissions import can_run_assembly
 from voting.services.audit import audit_append
+from voting.services.scans import scan_check
 
 
 def proxy_mandate_record(
@@ -27,10 +29,12 @@ def proxy_mandate_record(
     note: str = "",
     scan: Any = None,
 ) -> ProxyMandate:
-    """Record that `proxy_username` casts the vote of the subject holding `unit_number`; writes the mandate
-    and a log entry (serialised per assembly, so the cap holds under concurrency)."""
+    """Record, on the scan of the written mandate, that `proxy_username` casts the vote of the subject holding
+    `unit_number`; writes the mandate and a log entry (serialised per assembly, so the cap holds under
+    concurrency)."""
     if not can_run_assembly(user=actor, compound=assembly.compound):
         raise Forbidden(_("只有组织会议的街道办事处工作人员可以登记委托投票。"), code="forbidden")
+    scan_check(scan=scan)
     with transaction.atomic():
         a = Assembly.objects.select_for_update().get(pk=assembly.pk)
         if a.status not in (Assembly.Status.ANNOUNCED, Assembly.Status.OPEN):

@@ -50,7 +50,7 @@ def test_locked_out_login_shows_clear_message(world: World):
 
     # then
     assert locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
-    assert "登录失败次数过多，账号已暂时锁定，请 1 小时后再试。" in locked.content.decode()
+    assert "登录失败次数过多，已暂时停止登录，请 1 小时后再试。" in locked.content.decode()
     assert still_locked.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "_auth_user_id" not in client.session
 

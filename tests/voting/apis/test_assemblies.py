@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import World, api_as
+from tests.scans import scan_json
 from tests.voting.apis.helpers import (
     ASSEMBLIES,
     CHOICE_WORDS,
@@ -392,7 +393,11 @@ def test_election_ballot_and_result_through_the_api(world: World):
     bob = api_as(world.bob).post(url(a.pk, "ballots"), {"choices": choices}, format="json")
     incomplete = api_as(world.official_a).post(
         url(a.pk, "paper-ballots"),
-        {"unit_number": "370212001002GB00123F00060202", "choices": {str(motion.pk): {str(zhao.pk): "for"}}},
+        {
+            "unit_number": "370212001002GB00123F00060202",
+            "choices": {str(motion.pk): {str(zhao.pk): "for"}},
+            "scan": scan_json(),
+        },
         format="json",
     )
     with clock(a.closes_at):

@@ -11,6 +11,7 @@ from registry.services.accounts import owner_signup
 from registry.services.registration import registration_feed_apply
 from tests.conftest import A_0101, A_0102, A_0202, PARCEL_A, PASSWORD, World, api_as, unit_number
 from tests.factories import feed_line, holder, resident_id
+from tests.scans import PDF, scan_json
 from tests.voting.apis.helpers import CHOICE_WORDS, clock, json_words, url, world_assembly
 from voting.models import Assembly, AuditEntry, BallotSubmission, CountedBallot, VoteRefusal
 from voting.services.assemblies import MotionSpec
@@ -236,23 +237,30 @@ def test_paper_ballot_as_json(world: World):
     # given
     a = world_assembly(world, "open")
 
-    # when: dave has no account; the street office enters his paper ballot (unit number with spaces)
+    # when: dave has no account; the street office enters his paper ballot (unit number with spaces) with the
+    # scan in base64
     response = api_as(world.official_a).post(
         url(a.pk, "paper-ballots"),
-        {"unit_number": f" {A_0202[:10]} {A_0202[10:]}", "choices": {_ids(a)[0]: "for"}, "note": "入户收回"},
+        {
+            "unit_number": f" {A_0202[:10]} {A_0202[10:]}",
+            "choices": {_ids(a)[0]: "for"},
+            "note": "入户收回",
+            "scan": scan_json(PDF, "../../ballot-0202.pdf"),
+        },
         format="json",
     )
 
-    # then
+    # then: stored under ballots/ by its base name, byte for byte
     assert response.status_code == HTTPStatus.CREATED
     assert response.json()["units"] == [A_0202]
     submission = BallotSubmission.objects.get(assembly=a)
-    assert (submission.channel, submission.submitted_by, submission.note, submission.scan.name) == (
+    assert (submission.channel, submission.submitted_by, submission.note) == (
         "paper",
         world.official_a,
         "入户收回",
-        "",
     )
+    assert submission.scan.name.startswith("ballots/") and submission.scan.name.endswith("ballot-0202.pdf")
+    assert submission.scan.read() == PDF
     assert AuditEntry.objects.filter(assembly=a, action="ballot.paper").count() == 1
 
 
@@ -289,7 +297,7 @@ def test_paper_ballot_as_multipart_with_a_scan(world: World, settings, tmp_path)
 def test_paper_ballot_refusals(world: World, unit, choices, expected, code):
     # given
     a = world_assembly(world, "open", ballots={"alice": "for"})
-    body = {"unit_number": unit, "choices": {_ids(a)[0]: choices} if choices else {}}
+    body = {"unit_number": unit, "choices": {_ids(a)[0]: choices} if choices else {}, "scan": scan_json()}
 
     # when
     response = api_as(world.official_a).post(url(a.pk, "paper-ballots"), body, format="json")
@@ -305,7 +313,9 @@ def test_paper_ballot_outside_the_window_is_not_open(world: World):
 
     # when
     response = api_as(world.official_a).post(
-        url(a.pk, "paper-ballots"), {"unit_number": A_0202, "choices": {_ids(a)[0]: "for"}}, format="json"
+        url(a.pk, "paper-ballots"),
+        {"unit_number": A_0202, "choices": {_ids(a)[0]: "for"}, "scan": scan_json()},
+        format="json",
     )
 
     # then
@@ -332,9 +342,12 @@ def test_paper_ballot_multipart_with_malformed_choices(world: World):
 def test_while_open_no_endpoint_shows_a_choice_or_a_count(world: World):
     # given: three of four subjects voted (one on paper)
     a = world_assembly(world, "open", ballots={"alice": "for", "bob": "against"})
-    api_as(world.official_a).post(
-        url(a.pk, "paper-ballots"), {"unit_number": A_0202, "choices": {_ids(a)[0]: "abstain"}}, format="json"
+    paper = api_as(world.official_a).post(
+        url(a.pk, "paper-ballots"),
+        {"unit_number": A_0202, "choices": {_ids(a)[0]: "abstain"}, "scan": scan_json()},
+        format="json",
     )
+    assert paper.status_code == HTTPStatus.CREATED
     official, owner = api_as(world.official_a), api_as(world.alice)
 
     # when

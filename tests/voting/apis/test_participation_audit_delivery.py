@@ -313,12 +313,18 @@ def test_schema_documents_shapes_and_errors(schema: dict):
 
     # then
     ballots = paths["/api/v1/assemblies/{id}/ballots/"]["post"]
-    assert sorted(ballots["responses"]) == ["201", "400", "401", "403", "404", "409"]
+    assert sorted(ballots["responses"]) == ["201", "400", "401", "403", "404", "409", "429"]
     assert ballots["responses"]["409"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
     paper = paths["/api/v1/assemblies/{id}/paper-ballots/"]["post"]
-    assert sorted(paper["requestBody"]["content"]) == ["application/json", "multipart/form-data"]
+    proxies = paths["/api/v1/assemblies/{id}/proxies/"]["post"]
+    for operation, component in ((paper, "PaperBallotInputRequest"), (proxies, "ProxyMandateInputRequest")):
+        assert sorted(operation["requestBody"]["content"]) == ["application/json", "multipart/form-data"]
+        assert "413" in operation["responses"]
+        scan = components[component]["properties"]["scan"]
+        assert scan["oneOf"][0] == {"type": "string", "format": "binary"}
+        assert sorted(scan["oneOf"][1]["required"]) == ["content_base64", "filename"]
     assert sorted(components["AreaTally"]["properties"]) == ["abstain", "against", "for", "participating"]
     assert {"assembly", "status", "roll", "motions"} <= set(components["AssemblyResults"]["properties"])
     participation = paths["/api/v1/assemblies/{id}/participation/"]["get"]

@@ -7,6 +7,7 @@ from http import HTTPStatus
 import pytest
 
 from tests.conftest import A_0202, World
+from tests.scans import scan_json
 from tests.voting.apis.helpers import (
     ASSEMBLIES,
     CALLERS,
@@ -212,7 +213,9 @@ def test_paper_ballot_matrix(world: World, who, expected):
 
     # when
     response = client_for(world, who).post(
-        url(a.pk, "paper-ballots"), {"unit_number": A_0202, "note": "纸质票", **_choices(a)}, format="json"
+        url(a.pk, "paper-ballots"),
+        {"unit_number": A_0202, "note": "纸质票", "scan": scan_json(), **_choices(a)},
+        format="json",
     )
 
     # then
