@@ -20,6 +20,7 @@ from registry.services.accounts import owner_signup
 from registry.services.registration import registration_feed_apply
 from tests.conftest import A_0101, A_0102, A_0201, A_0202, DEVELOPER, PARCEL_A, PASSWORD, World, unit_number
 from tests.factories import feed_line, holder, resident_id
+from tests.scans import png_scan
 from tests.voting.apis.helpers import world_assembly
 from voting.models import CountedBallot, MotionResult, RollPart, VotingSubject
 from voting.services.assemblies import assembly_close
@@ -170,6 +171,7 @@ def test_a_bucket_the_developer_holds_no_part_of_has_no_online_voter(world: Worl
         unit_number=A_0201,
         choices={motion: "for"},
         note="建设单位书面表决票",
+        scan=png_scan(),
     )
     assert paper.unit_numbers == [A_0201]
 
