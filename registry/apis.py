@@ -314,6 +314,12 @@ class OwnerSignupApi(APIView):
     class OutputSerializer(serializers.Serializer):
         username = serializers.CharField()
         units = serializers.ListField(child=serializers.CharField())
+        status = serializers.ChoiceField(
+            choices=["active", "pending_verification"],
+            help_text="`pending_verification` for an organisation: its name and credit code are public, so the "
+            "account is enabled once the street office has checked its licence and the representative's "
+            "authorisation.",
+        )
 
     @extend_schema(
         operation_id="accounts_signup",
@@ -331,7 +337,11 @@ class OwnerSignupApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = owner_signup(**serializer.validated_data, ip_address=client_ip(request))
-        data = {"username": result.user.get_username(), "units": result.unit_numbers}
+        data = {
+            "username": result.user.get_username(),
+            "units": result.unit_numbers,
+            "status": "pending_verification" if result.pending_verification else "active",
+        }
         return Response(self.OutputSerializer(data).data, status=status.HTTP_201_CREATED)
 
 

@@ -605,6 +605,19 @@ def can_file_committee(*, user: User, compound: Compound) -> bool:
     return official_over(user=user, compound=compound)
 
 
+def can_verify_organisation(*, user: User, owner: Owner) -> bool:
+    """An organisation's account (its name and credit code are public) is enabled by the street office over
+    a compound where it holds a unit, after checking its licence and the representative's authorisation."""
+    j = jurisdiction(user)
+    if j.everything:
+        return True
+    if not j.region_compounds:
+        return False
+    return Ownership.objects.filter(
+        owner=owner, valid_to__isnull=True, unit__compound_id__any=sorted(j.region_compounds)
+    ).exists()
+
+
 def can_manage_equipment(*, user: User, compound: Compound) -> bool:
     """The firm serving a compound keeps its equipment and maintenance log."""
     j = jurisdiction(user)

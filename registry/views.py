@@ -73,6 +73,8 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_refusal(code=e.code, message=e.message)
             status = HTTPStatus(e.status)
         else:
+            if result.pending_verification:
+                return render(request, "registration/signup_pending.html", {"result": result})
             login(request, result.user, backend="registry.backends.RoleLoadingBackend")
             messages.success(
                 request, _("注册成功，已关联 %(count)d 套房屋。") % {"count": len(result.unit_numbers)}

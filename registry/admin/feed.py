@@ -159,11 +159,7 @@ class SyncRunAdmin(ReadOnlyMixin, RegistryAdmin):
 
     @admin.display(description=_("隔离记录"))
     def quarantine_link(self, obj: SyncRun) -> str:
-        url = (
-            reverse("admin:registry_quarantinedrecord_changelist")
-            + "?"
-            + urlencode({"source": obj.source})
-        )
+        url = reverse("admin:registry_quarantinedrecord_changelist") + "?" + urlencode({"source": obj.source})
         label = _("查看该数据源的隔离记录（本次 %(count)s 条）") % {"count": f"{obj.quarantined:,}"}
         return format_html('<a href="{}">{}</a>', url, label)
 

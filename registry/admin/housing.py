@@ -3,11 +3,17 @@
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import ApplicationError
 from registry.admin.base import (
     ReadOnlyMixin,
     ReadOnlyTabular,
@@ -28,6 +34,8 @@ from registry.models import (
     UnitChange,
     UnitNumberVersion,
 )
+from registry.permissions import can_verify_organisation
+from registry.services.accounts import organisation_account_reject, organisation_account_verify
 from registry.services.ownership import unit_designated_voter_set
 
 
@@ -270,9 +278,39 @@ class OwnerOwnershipInline(ReadOnlyTabular):
         return share_label(obj)
 
 
+class PendingOrganisationFilter(admin.SimpleListFilter):
+    """Organisations whose account waits for the street office's check."""
+
+    title = _("单位账号核验")
+    parameter_name = "pending"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("待核验"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(holder_type=Owner.HolderType.ORGANISATION, user__is_active=False)
+        return queryset
+
+
+class OrganisationCheckForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("核验结论"),
+        choices=[("verify", _("核验通过，启用账号")), ("reject", _("不予核验，解除关联"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("依据或理由"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("写明查验的材料（营业执照、授权委托书）或不予核验的理由；记入操作日志。"),
+    )
+
+
 @admin.register(Owner)
 class OwnerAdmin(ReadOnlyMixin, RegistryAdmin):
-    """Owners come from the registration feed; ID numbers exist only masked, phones are shown masked."""
+    """Owners come from the registration feed; ID numbers exist only masked, phones are shown masked. The
+    street office checks an organisation's sign-up here (`organisation_account_verify` / `_reject`)."""
 
     list_display = (
         "name",
@@ -280,15 +318,25 @@ class OwnerAdmin(ReadOnlyMixin, RegistryAdmin):
         "id_type",
         "id_display",
         "phone_display",
-        "has_account",
+        "account_state",
         "created_at",
     )
-    list_filter = ("holder_type", "id_type", HasAccountFilter)
+    list_filter = ("holder_type", "id_type", HasAccountFilter, PendingOrganisationFilter)
+    list_select_related = ("user",)
     search_fields = ("name",)
-    fields = ("holder_type", "name", "id_type", "id_masked", "phone_display", "user", "created_at")
+    fields = (
+        "holder_type",
+        "name",
+        "representative",
+        "id_type",
+        "id_masked",
+        "phone_display",
+        "user",
+        "account_state",
+        "created_at",
+    )
     readonly_fields = fields
     inlines = (OwnerOwnershipInline,)
-    show_full_result_count = False
 
     @admin.display(description=_("手机号"))
     def phone_display(self, obj: Owner) -> str:
@@ -298,9 +346,70 @@ class OwnerAdmin(ReadOnlyMixin, RegistryAdmin):
     def id_display(self, obj: Owner) -> str:
         return obj.id_masked
 
-    @admin.display(description=_("已注册账号"), boolean=True)
-    def has_account(self, obj: Owner) -> bool:
-        return obj.user_id is not None
+    @admin.display(description=_("平台账号"))
+    def account_state(self, obj: Owner) -> str:
+        if obj.user is None:
+            return str(_("未注册"))
+        return str(_("已启用") if obj.user.is_active else _("待街道办事处核验"))
+
+    def _pending_check(self, request: HttpRequest, owner: Owner) -> bool:
+        return (
+            owner.holder_type == Owner.HolderType.ORGANISATION
+            and owner.user is not None
+            and not owner.user.is_active
+            and can_verify_organisation(user=request.user, owner=owner)
+        )
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.organisation_check_view)
+        name = f"{self.opts.app_label}_{self.opts.model_name}_organisation_check"
+        return [path("<path:object_id>/organisation-check/", view, name=name), *super().get_urls()]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        context = dict(extra_context or {})
+        owner = self.get_object(request, unquote(object_id))
+        if owner is not None and self._pending_check(request, owner):
+            context["organisation_check_url"] = reverse(
+                "admin:registry_owner_organisation_check", args=[owner.pk]
+            )
+        return super().change_view(request, object_id, form_url, context)
+
+    def organisation_check_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Enable or refuse a pending organisation account, with what was checked (or why not)."""
+        owner = self.get_object(request, unquote(object_id))
+        if owner is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not can_verify_organisation(user=request.user, owner=owner):
+            raise PermissionDenied
+        form = OrganisationCheckForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
+            try:
+                if decision == "verify":
+                    organisation_account_verify(actor=request.user, owner=owner, note=note)
+                    done = _("已核验，%(name)s 的账号已启用。")
+                else:
+                    organisation_account_reject(actor=request.user, owner=owner, reason=note)
+                    done = _("已不予核验，%(name)s 的账号已解除关联。")
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, done % {"name": owner.name}, messages.SUCCESS)
+                return redirect("admin:registry_owner_change", owner.pk)
+        return TemplateResponse(
+            request,
+            "admin/registry/owner/organisation_check.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": owner,
+                "title": _("单位账号核验"),
+                "subtitle": owner.name,
+                "form": form,
+            },
+        )
 
 
 @admin.register(Ownership)

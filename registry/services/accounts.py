@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Forbidden, WrongState
 from config.logging import mask_text
 from registry.identifiers import IdentifierError, normalize_phone, validate_uscc
 from registry.models import Firm, FirmStaff, Official, Owner, Ownership, Region, SignupAttempt, Unit, User
@@ -24,6 +24,7 @@ from registry.permissions import (
     FIRM_MODEL_PERMISSIONS,
     OFFICIAL_MODEL_PERMISSIONS,
     OFFICIALS_GROUP,
+    can_verify_organisation,
 )
 from registry.personal_data import holder_identity_digest
 from registry.selectors import owner_current_unit_numbers
@@ -36,6 +37,9 @@ REPRESENTATIVE_MAX_LENGTH = Owner._meta.get_field("representative").max_length o
 class SignupResult:
     user: User
     unit_numbers: list[str]
+    # An organisation's account waits for the street office to check its licence and the representative's
+    # authorisation: its name and credit code are public, so knowing them proves nothing.
+    pending_verification: bool = False
 
 
 def _refuse_signup(
@@ -206,7 +210,7 @@ def owner_signup(
         )
     try:
         with transaction.atomic():
-            user = User.objects.create_user(username=username, password=password)
+            user = User.objects.create_user(username=username, password=password, is_active=not organisation)
             locked = Owner.objects.select_for_update().get(pk=owner.pk)
             if locked.user_id is not None:
                 raise IntegrityError("owner already linked")
@@ -234,7 +238,64 @@ def owner_signup(
         raise ApplicationError(
             _("该业主已注册账号，请直接登录或找回密码。"), code="already_registered"
         ) from e
-    return SignupResult(user=user, unit_numbers=units)
+    return SignupResult(user=user, unit_numbers=units, pending_verification=organisation)
+
+
+def _pending_organisation(*, actor: User, owner: Owner) -> Owner:
+    if not can_verify_organisation(user=actor, owner=owner):
+        raise Forbidden(_("只有该单位房屋所在辖区的街道办事处工作人员可以核验单位账号。"), code="forbidden")
+    locked = Owner.objects.select_for_update(of=("self",)).select_related("user").get(pk=owner.pk)
+    if locked.holder_type != Owner.HolderType.ORGANISATION or locked.user is None or locked.user.is_active:
+        raise WrongState(_("该权利人没有待核验的单位账号。"), code="not_pending")
+    return locked
+
+
+def organisation_account_verify(*, actor: User, owner: Owner, note: str) -> Owner:
+    """Enable an organisation's account after the street office checked its business licence and the
+    representative's letter of authorisation (`note` says what was seen); writes the account and an audit row.
+    Refusals: 403 outside the official's compounds; 409 `not_pending`; 400 `note_required`."""
+    if not note.strip():
+        raise ApplicationError(_("请写明核验所依据的材料（营业执照、授权委托书等）。"), code="note_required")
+    with transaction.atomic():
+        locked = _pending_organisation(actor=actor, owner=owner)
+        User.objects.filter(pk=locked.user_id).update(is_active=True)
+        audit_record(
+            actor=actor,
+            verb="owner.organisation_verify",
+            target=locked,
+            data={"username": locked.user.get_username(), "note": mask_text(note.strip())[:500]},
+            compound_id=_first_compound_id(locked),
+        )
+    return locked
+
+
+def organisation_account_reject(*, actor: User, owner: Owner, reason: str) -> Owner:
+    """Refuse a pending organisation account (the claim did not hold): the account stays disabled and is
+    unlinked from the organisation, which may sign up again through its real representative; audited."""
+    if not reason.strip():
+        raise ApplicationError(_("请写明不予核验的理由。"), code="reason_required")
+    with transaction.atomic():
+        locked = _pending_organisation(actor=actor, owner=owner)
+        username = locked.user.get_username()
+        locked.user, locked.representative = None, ""
+        locked.save(update_fields=["user", "representative"])
+        audit_record(
+            actor=actor,
+            verb="owner.organisation_reject",
+            target=locked,
+            data={"username": username, "reason": mask_text(reason.strip())[:500]},
+            compound_id=_first_compound_id(locked),
+        )
+    return locked
+
+
+def _first_compound_id(owner: Owner) -> int | None:
+    return (
+        Ownership.objects.filter(owner=owner, valid_to__isnull=True)
+        .order_by("unit__unit_number")
+        .values_list("unit__compound_id", flat=True)
+        .first()
+    )
 
 
 def staff_groups_ensure() -> tuple[Group, Group]:

@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from registry.identifiers import mask_id_number
 from registry.models import Owner, SignupAttempt, User
+from registry.services.accounts import organisation_account_verify
 from registry.services.registration import registration_feed_apply
 from tests.conftest import (
     A_0101,
@@ -196,7 +197,7 @@ def test_signup_matrix_open_to_any_caller(world: World, who: str):
 
     # then
     assert response.status_code == HTTPStatus.CREATED
-    assert response.json() == {"username": "dave", "units": [A_0202]}
+    assert response.json() == {"username": "dave", "units": [A_0202], "status": "active"}
 
 
 def test_signup_links_account_to_holder(world: World):
@@ -205,7 +206,7 @@ def test_signup_links_account_to_holder(world: World):
 
     # then
     assert response.status_code == HTTPStatus.CREATED
-    assert response.json() == {"username": "dave", "units": [A_0202]}
+    assert response.json() == {"username": "dave", "units": [A_0202], "status": "active"}
     dave = Owner.objects.get(name=NAMES["dave"])
     assert dave.user.username == "dave"
     assert dave.phone_masked == "138****8000"
@@ -324,16 +325,20 @@ def test_signup_organisation_through_its_representative(world: World):
     # when
     response = APIClient().post(SIGNUP_URL, developer_signup(name="某置业有限公司 "), format="json")
 
-    # then
+    # then: matched, but the account waits for the street office (name and credit code are public)
     assert response.status_code == HTTPStatus.CREATED
-    assert response.json() == {"username": "developer", "units": [A_0201]}
+    assert response.json() == {"username": "developer", "units": [A_0201], "status": "pending_verification"}
     developer = Owner.objects.get(user__username="developer")
     assert (developer.holder_type, developer.id_type, developer.representative) == (
         "organisation",
         "uscc",
         "赵建国",
     )
-    me = api_as(developer.user).get(ME_URL)
+    assert developer.user.is_active is False
+    refused = APIClient().post(TOKEN_URL, {"username": "developer", "password": PASSWORD}, format="json")
+    assert refused.status_code == HTTPStatus.BAD_REQUEST
+    organisation_account_verify(actor=world.official_a, owner=developer, note="营业执照、授权委托书已核")
+    me = api_as(User.objects.get(username="developer")).get(ME_URL)
     assert me.json()["owner"] == {
         "holder_type": "organisation",
         "name": "某置业有限公司",
@@ -401,7 +406,11 @@ def test_signup_passport_holder(world: World):
 
     # then
     assert response.status_code == HTTPStatus.CREATED
-    assert response.json() == {"username": "kim", "units": [unit_number(PARCEL_A, 7, "0101")]}
+    assert response.json() == {
+        "username": "kim",
+        "units": [unit_number(PARCEL_A, 7, "0101")],
+        "status": "active",
+    }
     me = api_as(User.objects.get(username="kim")).get(ME_URL).json()["owner"]
     assert (me["holder_type"], me["representative"], me["id_masked"]) == ("person", "", "M12**5678")
 

@@ -158,16 +158,18 @@ def test_signup_organisation_on_the_page(world: World):
     # when
     response = client.post("/accounts/signup/", _organisation_form(), REMOTE_ADDR="203.0.113.21")
 
-    # then
-    assert response.status_code == HTTPStatus.FOUND
-    assert response["Location"] == "/"
+    # then: matched and linked, not signed in: the street office checks the licence first
+    assert response.status_code == HTTPStatus.OK
+    assert 'id="signup-pending"' in response.content.decode()
+    assert "须经房屋所在地街道办事处核验后才能登录和投票" in response.content.decode()
     developer = Owner.objects.get(user__username="developer")
     assert (developer.holder_type, developer.representative, developer.phone) == (
         "organisation",
         "赵建国",
         "13912345678",
     )
-    assert "注册成功，已关联 1 套房屋。" in client.get("/").content.decode()
+    assert developer.user.is_active is False
+    assert client.get("/").status_code == HTTPStatus.FOUND  # still signed out: sent to sign-in
 
 
 def test_signup_organisation_without_representative_is_stopped_by_the_form(world: World):

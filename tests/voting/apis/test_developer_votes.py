@@ -15,6 +15,8 @@ from http import HTTPStatus
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from registry.models import Owner
+from registry.services.accounts import organisation_account_verify
 from registry.services.registration import registration_feed_apply
 from tests.conftest import A_0201, DEVELOPER, PARCEL_A, PASSWORD, World, api_as, unit_number
 from tests.factories import feed_line, holder, resident_id
@@ -56,7 +58,17 @@ def test_the_developer_signs_up_and_casts_its_bucket_online(world: World, settin
         format="json",
     )
     assert signup.status_code == HTTPStatus.CREATED
-    assert signup.json() == {"username": "developer", "units": [A_0201, A_0301]}
+    assert signup.json() == {
+        "username": "developer",
+        "units": [A_0201, A_0301],
+        "status": "pending_verification",
+    }
+    # and the street office has checked the licence and the letter of authorisation
+    organisation_account_verify(
+        actor=world.official_a,
+        owner=Owner.objects.get(user__username="developer"),
+        note="营业执照、授权委托书已核",
+    )
     token = APIClient().post(
         "/api/v1/auth/token/", {"username": "developer", "password": PASSWORD}, format="json"
     )
