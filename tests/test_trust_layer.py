@@ -360,3 +360,50 @@ def test_every_admin_page_offers_change_exactly_where_the_rule_allows_and_refuse
             assert model_to_dict(model._default_manager.get(pk=obj.pk)) == before
             checked += 1
     assert checked > 0 or who == "root"
+
+
+def test_former_owners_are_shown_to_officials_only(trust: Trust):
+    """An ended ownership record names a former owner (name, masked ID): the street office sees it, the buyer,
+    the co-holders and the firm do not."""
+    # given: alice sells A_0101 to a buyer who signs up
+    from django.utils import timezone
+
+    from registry.services.accounts import owner_signup
+
+    now = timezone.now().isoformat()
+    registration_feed_apply(
+        lines=[
+            feed_line(
+                A_0101,
+                [holder("钱买", resident_id(88))],
+                event_type="TRANSFER",
+                registration={"business_no": "2026-88", "certificate_no": "", "registered_at": now},
+                occurred_at=now,
+            )
+        ],
+        source="test-trust-sale",
+    )
+    buyer = owner_signup(
+        username="buyer",
+        password=PASSWORD,
+        name="钱买",
+        id_number=resident_id(88),
+        phone="13900000088",
+        ip_address=None,
+    ).user
+    seen = {}
+    # when
+    for who, user in [
+        ("official_a", trust.users["official_a"]),
+        ("firm_a", trust.users["firm_a"]),
+        ("buyer", buyer),
+    ]:
+        response = api_as(user).get(f"/api/v1/units/{A_0101}/")
+        assert response.status_code == HTTPStatus.OK, who
+        seen[who] = [(r["name"], r["valid_to"] is None) for r in response.json()["ownership_history"]]
+    former = api_as(trust.users["alice"]).get(f"/api/v1/units/{A_0101}/")
+    # then
+    assert seen["official_a"] == [("钱买", True), ("王丽", False)]
+    assert seen["firm_a"] == [("钱买", True)]
+    assert seen["buyer"] == [("钱买", True)]
+    assert former.status_code == HTTPStatus.NOT_FOUND  # a former owner no longer sees the flat

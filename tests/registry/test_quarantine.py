@@ -22,7 +22,7 @@ from registry.models import (
 )
 from registry.services.quarantine import REAPPLY_SOURCE, quarantine_dismiss, quarantine_reapply
 from registry.services.registration import registration_feed_apply
-from tests.conftest import IDS, PARCEL_A, PARCEL_B, PASSWORD, World, person, unit_number
+from tests.conftest import B_0101, IDS, PARCEL_A, PARCEL_B, PASSWORD, World, person, unit_number
 from tests.factories import feed_line
 
 SOURCE = "file:test-quarantine.jsonl"
@@ -319,4 +319,93 @@ def test_an_official_cannot_move_a_line_into_another_street(world: World):
     record.refresh_from_db()
     assert record.status == QuarantinedRecord.Status.OPEN
     assert not Unit.objects.filter(unit_number=B_0301).exists()
+    assert registry_state() == state
+
+
+def _corrected(record: QuarantinedRecord, **changes) -> str:
+    event = json.loads(with_shares(record, "1/2", "1/2"))
+    event.update(changes)
+    return json.dumps(event, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "unit_in_b_with_a_parcel_in_the_address",
+        "unit_in_b_spelt_with_spaces_and_full_width_digits",
+        "cancel_of_a_unit_in_b",
+        "renumber_into_b",
+        "another_event_id",
+    ],
+)
+def test_a_corrected_line_must_name_only_units_of_ones_region_and_keep_its_event_id(
+    world: World, attack: str
+):
+    """The issue's attack: the old check asked only whether one of the official's parcel codes appeared
+    anywhere in the text. Now every unit number the consumer reads (normalised as it normalises them) must lie
+    on a parcel of the official's region, and the event id stays the line's own."""
+    # given
+    record = quarantined(shares_line(A_0301))
+    a_address = {"property": {**json.loads(record.raw)["property"], "address": f"坐落于宗地 {PARCEL_A}"}}
+    spaced = " ".join([B_0101[:6], B_0101[6:12], B_0101[12:19], B_0101[19:]]).translate(
+        str.maketrans("0123456789", "０１２３４５６７８９")
+    )
+    raw = {
+        "unit_in_b_with_a_parcel_in_the_address": _corrected(record, unit_number=B_0301, **a_address),
+        "unit_in_b_spelt_with_spaces_and_full_width_digits": _corrected(
+            record, unit_number=spaced, **a_address
+        ),
+        "cancel_of_a_unit_in_b": _corrected(record, event_type="CANCEL", unit_number=B_0101, **a_address),
+        "renumber_into_b": _corrected(
+            record, event_type="UNIT_RENUMBER", from_unit_numbers=[A_0301], to_unit_numbers=[B_0301]
+        ),
+        "another_event_id": _corrected(record, event_id="00000000-0000-4000-8000-000000000001"),
+    }[attack]
+    state = registry_state()
+    holders_b = current_holders(B_0101)
+    # when
+    with pytest.raises(Forbidden):
+        quarantine_reapply(actor=world.official_a, record=record, raw=raw)
+    # then
+    record.refresh_from_db()
+    assert record.status == QuarantinedRecord.Status.OPEN
+    assert registry_state() == state
+    assert current_holders(B_0101) == holders_b
+    assert not Unit.objects.filter(unit_number=B_0301).exists()
+
+
+def test_a_line_naming_parcels_of_two_streets_is_shown_but_left_to_those_over_both(world: World):
+    # given: a renumbering from a unit of street A into street B
+    line = feed_line(A_0301, [person("alice")], event_type="UNIT_RENUMBER", from_unit_numbers=[A_0301])
+    line = json.dumps({**json.loads(line), "to_unit_numbers": [B_0301]}, ensure_ascii=False)
+    registration_feed_apply(lines=[line], source=SOURCE)
+    record = QuarantinedRecord.objects.get(source=SOURCE)
+    # when / then
+    assert record.parcel_codes == sorted([PARCEL_A, PARCEL_B])
+    with pytest.raises(Forbidden):
+        quarantine_reapply(actor=world.official_a, record=record)
+    with pytest.raises(Forbidden):
+        quarantine_dismiss(actor=world.official_a, records=[record])
+    record.refresh_from_db()
+    assert record.status == QuarantinedRecord.Status.OPEN
+    assert quarantine_dismiss(actor=world.official_district, records=[record]) == 1
+
+
+def test_the_admin_page_refuses_the_same_correction_and_changes_nothing(world: World):
+    # given
+    from django.test import Client
+    from django.urls import reverse
+
+    record = quarantined(shares_line(A_0301))
+    client = Client()
+    client.force_login(world.official_a)
+    url = reverse("admin:registry_quarantinedrecord_reapply", args=[record.pk])
+    state = registry_state()
+    # when
+    response = client.post(url, {"raw": _corrected(record, unit_number=B_0301), "_reapply": "1"})
+    # then
+    assert response.status_code == HTTPStatus.OK
+    assert any("辖区" in str(m) for m in response.context["messages"])
+    record.refresh_from_db()
+    assert record.status == QuarantinedRecord.Status.OPEN
     assert registry_state() == state

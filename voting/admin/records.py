@@ -56,7 +56,8 @@ class BallotSubmissionAdmin(AssemblyRecordAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).prefetch_related(subject_parts())
+        # The choices are never even read here (tests/voting/test_secrecy.py checks every query).
+        return super().get_queryset(request).defer("choices").prefetch_related(subject_parts())
 
     @admin.display(description=_("投票主体（房屋）"))
     def subject_units(self, obj: BallotSubmission) -> str:
@@ -83,7 +84,14 @@ class CountedBallotAdmin(AssemblyRecordAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).prefetch_related(subject_parts())
+        # The submission comes with the row (on the change page too), without its choices.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("assembly", "subject", "submission")
+            .defer("submission__choices")
+            .prefetch_related(subject_parts())
+        )
 
     @admin.display(description=_("投票主体（房屋）"))
     def subject_units(self, obj: CountedBallot) -> str:

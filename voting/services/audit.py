@@ -26,6 +26,14 @@ def _digest(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+_APPEND_SQL = """INSERT INTO voting_auditentry (assembly_id, seq, at, actor_id, action, data, prev_hash, hash)
+   SELECT %s, x.seq, %s, %s, x.action, x.data::jsonb, x.prev_hash, x.hash
+     FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[], %s::text[])
+          AS x(seq, action, data, prev_hash, hash)
+    ORDER BY x.seq
+   RETURNING id"""
+
+
 def audit_append_many(
     *, assembly_id: int, actor_id: int | None, entries: list[tuple[str, dict[str, Any]]]
 ) -> list[int]:
@@ -50,15 +58,7 @@ def audit_append_many(
             )
             rows.append((seq, action, json.dumps(data, ensure_ascii=False), prev, digest))
             prev = digest
-        cur.execute(
-            """INSERT INTO voting_auditentry (assembly_id, seq, at, actor_id, action, data, prev_hash, hash)
-               SELECT %s, x.seq, %s, %s, x.action, x.data::jsonb, x.prev_hash, x.hash
-                 FROM unnest(%s::int[], %s::text[], %s::text[], %s::text[], %s::text[])
-                      AS x(seq, action, data, prev_hash, hash)
-                ORDER BY x.seq
-               RETURNING id""",
-            [assembly_id, at, actor_id, *(list(col) for col in zip(*rows, strict=True))],
-        )
+        cur.execute(_APPEND_SQL, [assembly_id, at, actor_id, *(list(col) for col in zip(*rows, strict=True))])
         return [row[0] for row in cur.fetchall()]
 
 

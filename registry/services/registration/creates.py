@@ -52,6 +52,7 @@ OWNERSHIP_COLUMNS = (
     "source_event_id",
     "ended_by_event_id",
 )
+VERSION_COLUMNS = ("unit_id", "unit_number", "valid_from", "valid_to", "source_event_id")
 EVENT_COLUMNS = (
     "event_id",
     "seq",
@@ -179,11 +180,7 @@ def apply_creates(events: list[FeedEvent], placement: Placement) -> list[tuple[F
         own_rows.extend(ownership_rows(e, unit_id, owners))
         event_rows.append(event_row(e, unit_id, now))
     copy_rows("registry_unit", UNIT_COLUMNS, unit_rows)
-    copy_rows(
-        "registry_unitnumberversion",
-        ("unit_id", "unit_number", "valid_from", "valid_to", "source_event_id"),
-        version_rows,
-    )
+    copy_rows("registry_unitnumberversion", VERSION_COLUMNS, version_rows)
     copy_rows("registry_ownership", OWNERSHIP_COLUMNS, own_rows)
     copy_rows("registry_registrationevent", EVENT_COLUMNS, event_rows)
     return refused

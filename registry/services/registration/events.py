@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from registry.models import Ownership, RegistrationEvent, Unit, UnitChange, UnitNumberVersion
-from registry.services.registration.creates import OWNERSHIP_COLUMNS, event_row, ownership_rows
+from registry.services.registration.creates import EVENT_COLUMNS, OWNERSHIP_COLUMNS, event_row, ownership_rows
 from registry.services.registration.parsing import FeedEvent, FeedRecordError
 from registry.services.registration.store import Placement, copy_rows, ensure_buildings, ensure_owners
 
@@ -275,8 +275,4 @@ HANDLERS: dict[str, Callable[[FeedEvent, Placement], Unit]] = {
 def apply_one(e: FeedEvent, placement: Placement) -> None:
     """Apply one non-CREATE event and record it as applied."""
     unit = HANDLERS[e.event_type](e, placement)
-    copy_rows(
-        "registry_registrationevent",
-        ("event_id", "seq", "event_type", "unit_id", "unit_number", "occurred_at", "applied_at", "payload"),
-        [event_row(e, unit.pk, timezone.now())],
-    )
+    copy_rows("registry_registrationevent", EVENT_COLUMNS, [event_row(e, unit.pk, timezone.now())])

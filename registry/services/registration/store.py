@@ -95,6 +95,16 @@ def ensure_entrances(keys: set[tuple[int, str]]) -> dict[tuple[int, str], int]:
     return existing
 
 
+# The owner columns the feed writes; every other column of registry_owner must be nullable or have a
+# database default (tests/registry/sync/test_bulk_columns.py checks this against the model).
+OWNER_COLUMNS = ("holder_type", "name", "id_type", "id_hmac", "id_masked", "phone", "created_at")
+_INSERT_OWNERS = (
+    f"INSERT INTO registry_owner ({', '.join(OWNER_COLUMNS)}) "  # noqa: S608 - column names are constants
+    "SELECT holder_type, name, id_type, id_hmac, id_masked, '', now() FROM gongzhi_owner_in "
+    "ON CONFLICT (id_type, id_hmac) DO NOTHING"
+)
+
+
 def ensure_owners(holders: Iterable[Holder]) -> dict[tuple[str, str], int]:
     """Owner ids by (id type, keyed hash): missing owners are inserted through COPY + INSERT … ON CONFLICT."""
     wanted = {(h.id_type, h.id_hmac): h for h in holders}
@@ -109,11 +119,7 @@ def ensure_owners(holders: Iterable[Holder]) -> dict[tuple[str, str], int]:
         with cur.copy("COPY gongzhi_owner_in FROM STDIN") as copy:
             for h in wanted.values():
                 copy.write_row((h.holder_type, h.name, h.id_type, h.id_hmac, h.id_masked))
-        cur.execute(
-            "INSERT INTO registry_owner (holder_type, name, id_type, id_hmac, id_masked, phone, created_at) "
-            "SELECT holder_type, name, id_type, id_hmac, id_masked, '', now() FROM gongzhi_owner_in "
-            "ON CONFLICT (id_type, id_hmac) DO NOTHING"
-        )
+        cur.execute(_INSERT_OWNERS)
         cur.execute(
             "SELECT o.id, o.id_type, o.id_hmac FROM registry_owner o "
             "JOIN gongzhi_owner_in i ON i.id_type = o.id_type AND i.id_hmac = o.id_hmac"
