@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import A_0202, World
 from tests.scans import scan_json
+from tests.snapshots import database_state
 from tests.voting.apis.helpers import (
     ASSEMBLIES,
     CALLERS,
@@ -100,12 +101,16 @@ def test_create_matrix(world: World, who, expected):
         COMPOUND_A, [{"title": "选聘物业服务企业", "category": 4}], opens_at=OPENS, closes_at=CLOSES
     )
 
+    before = database_state()
+
     # when
     response = client_for(world, who).post(ASSEMBLIES, body, format="json")
 
-    # then
+    # then: a refusal changes nothing at all
     assert response.status_code == expected
     assert Assembly.objects.count() == (1 if expected == CREATED else 0)
+    if expected != CREATED:
+        assert database_state() == before
 
 
 @pytest.mark.parametrize(("who", "expected"), VISIBLE)
@@ -138,6 +143,8 @@ def test_announce_matrix(world: World, who, expected, settings):
     settings.VOTING_MIN_NOTICE_DAYS = 0
     a = world_assembly(world, "draft")
 
+    before = database_state()
+
     # when
     with clock(a.opens_at):
         response = client_for(world, who).post(url(a.pk, "announce"))
@@ -145,6 +152,8 @@ def test_announce_matrix(world: World, who, expected, settings):
     # then
     assert response.status_code == expected
     assert Assembly.objects.get(pk=a.pk).status == ("announced" if expected == OK else "draft")
+    if expected != OK:
+        assert database_state() == before
 
 
 @pytest.mark.parametrize(
@@ -161,6 +170,7 @@ def test_announce_matrix(world: World, who, expected, settings):
 def test_transition_matrix(world: World, who, expected, action, before, after, body):
     # given
     a = world_assembly(world, before)
+    state = database_state()
 
     # when
     with clock(a.closes_at if action == "close" else a.opens_at):
@@ -169,6 +179,8 @@ def test_transition_matrix(world: World, who, expected, action, before, after, b
     # then: a refused transition changes nothing
     assert response.status_code == expected
     assert Assembly.objects.get(pk=a.pk).status == (after if expected == OK else before)
+    if expected != OK:
+        assert database_state() == state
 
 
 @pytest.mark.parametrize(
@@ -185,15 +197,18 @@ def test_transition_matrix(world: World, who, expected, action, before, after, b
 def test_ballot_matrix(world: World, who, expected):
     # given
     a = world_assembly(world, "open")
+    before = database_state()
 
     # when
     response = client_for(world, who).post(url(a.pk, "ballots"), _choices(a), format="json")
 
-    # then: firm staff and officials are not on the roll
+    # then: firm staff and officials are not on the roll; a refusal is recorded, nothing else changes
     assert response.status_code == expected
     if expected == FORBIDDEN:
         assert response.json()["code"] == "not_on_roll"
     assert BallotSubmission.objects.filter(assembly=a).count() == (1 if expected == CREATED else 0)
+    if expected != CREATED:
+        assert database_state() == before
 
 
 @pytest.mark.parametrize(
@@ -210,6 +225,7 @@ def test_ballot_matrix(world: World, who, expected):
 def test_paper_ballot_matrix(world: World, who, expected):
     # given
     a = world_assembly(world, "open")
+    before = database_state()
 
     # when
     response = client_for(world, who).post(
@@ -221,6 +237,8 @@ def test_paper_ballot_matrix(world: World, who, expected):
     # then
     assert response.status_code == expected
     assert BallotSubmission.objects.filter(assembly=a).count() == (1 if expected == CREATED else 0)
+    if expected != CREATED:
+        assert database_state() == before
 
 
 @pytest.mark.parametrize(
@@ -353,6 +371,7 @@ def test_audit_matrix(world: World, who, expected):
 def test_delivery_matrix(world: World, who, expected):
     # given
     a = world_assembly(world, "open", deemed_consent=True)
+    before = database_state()
 
     # when
     response = client_for(world, who).post(
@@ -364,3 +383,5 @@ def test_delivery_matrix(world: World, who, expected):
     # then
     assert response.status_code == expected
     assert a.subjects.filter(delivered_at__isnull=False).count() == (1 if expected == OK else 0)
+    if expected != OK:
+        assert database_state() == before
