@@ -204,6 +204,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets named once, where several serializers have a field called `status`.
+    "ENUM_NAME_OVERRIDES": {"SignupStatusEnum": ["active", "pending_verification"]},
 }
 
 CELERY_BROKER_URL = REDIS_URL
