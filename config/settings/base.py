@@ -205,7 +205,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Choice sets named once, where several serializers have a field called `status`.
-    "ENUM_NAME_OVERRIDES": {"SignupStatusEnum": ["active", "pending_verification"]},
+    "ENUM_NAME_OVERRIDES": {
+        "SignupStatusEnum": ["active", "pending_verification"],
+        "AssemblyStatusEnum": "voting.models.Assembly.Status",
+    },
 }
 
 CELERY_BROKER_URL = REDIS_URL
