@@ -413,3 +413,19 @@ def test_former_owners_are_shown_to_officials_only(trust: Trust):
     assert seen["firm_a"] == [("钱买", True)]
     assert seen["buyer"] == [("钱买", True)]
     assert former.status_code == HTTPStatus.NOT_FOUND  # a former owner no longer sees the flat
+
+
+def test_a_draft_is_seen_only_where_one_is_an_official_not_where_one_owns_a_flat(trust: Trust):
+    # given: a draft assembly of compound A
+    from tests.voting.apis.helpers import world_assembly
+
+    draft = world_assembly(trust.world, "draft")
+    # when
+    seen = {who: api_as(trust.users[who]).get(f"/api/v1/assemblies/{draft.pk}/").status_code for who in SEES}
+    # then: the street office over A and seconded officials see it; an official owning a flat in A does not
+    assert {who for who, status in seen.items() if status == HTTPStatus.OK} == {
+        "root",
+        "official_a",
+        "official_district",
+        "seconded",
+    }

@@ -41,25 +41,28 @@ def runnable_compounds(*, user: User) -> QuerySet[Compound]:
     return Compound.objects.filter(pk__any=sorted(j.region_compounds)).order_by("code")
 
 
-def sees_drafts(user: User) -> bool:
-    """Drafts are the street office's working copies: officials and superusers see them."""
-    return user.is_superuser or getattr(user, "official", None) is not None
-
-
 def assembly_visible_q(*, user: User) -> Q:
-    """A filter over Assembly for what `user` may see: assemblies of compounds they see (owners: no drafts)."""
+    """A filter over Assembly for what `user` may see: assemblies of compounds they see; drafts (the street
+    office's working copies) only where they see the compound as an official."""
     j = jurisdiction(user)
     if j.everything:
         return Q()
-    q = Q(compound_id__any=sorted(j.compounds)) if j.compounds else NOTHING
-    return q if sees_drafts(user) else q & ~Q(status=Assembly.Status.DRAFT)
+    if not j.compounds:
+        return NOTHING
+    published = Q(compound_id__any=sorted(j.compounds)) & ~Q(status=Assembly.Status.DRAFT)
+    if not j.official_compounds:
+        return published
+    return published | Q(compound_id__any=sorted(j.official_compounds))
 
 
 def assembly_visible(*, user: User, assembly: Assembly) -> bool:
     """The rule of `assembly_visible_q` for one assembly."""
-    if not compound_visible(user=user, compound=assembly.compound):
-        return False
-    return assembly.status != Assembly.Status.DRAFT or sees_drafts(user)
+    j = jurisdiction(user)
+    if j.everything:
+        return True
+    if assembly.status == Assembly.Status.DRAFT:
+        return assembly.compound_id in j.official_compounds
+    return compound_visible(user=user, compound=assembly.compound)
 
 
 def may_use_voting_admin(user: User) -> bool:
