@@ -11,9 +11,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from voting.labels import BALLOT_CHOICES
 from voting.models import Motion
 
-CHOICES = [("for", _("同意")), ("against", _("反对")), ("abstain", _("弃权"))]
+CHOICES = BALLOT_CHOICES
 
 
 class BallotForm(forms.Form):

@@ -19,10 +19,12 @@ from voting.labels import (
     ABSTAIN_NOTE,
     CANDIDATE_OUTCOME_LABELS,
     CANDIDATE_STATUS_LABELS,
+    CHOICE_LABELS,
     INEQUALITY_LABELS,
     OUTCOME_LABELS,
     SIDE_LABELS,
     THRESHOLD_NAMES,
+    THRESHOLD_SHORT,
     THRESHOLD_TEXT,
     category_label,
 )
@@ -40,6 +42,7 @@ def motion_agenda(*, motions: list[Motion]) -> list[dict[str, Any]]:
             "motion": m,
             "category_label": category_label(m.category),
             "threshold_name": THRESHOLD_NAMES[m.threshold],
+            "threshold_short": THRESHOLD_SHORT[m.threshold],
             "threshold_text": THRESHOLD_TEXT[m.threshold],
             "candidates": list(m.candidates.all()) if m.kind == Motion.Kind.ELECTION else [],
         }
@@ -139,7 +142,7 @@ def _table(c: Count) -> list[dict[str, Any]]:
             "heads_percent": percent_down(c.heads_participating, c.heads_total),
         },
         {
-            "label": _("同意"),
+            "label": CHOICE_LABELS["for"],
             "symbols": "A_for / N_for",
             "area": c.area_for,
             "heads": c.heads_for,
@@ -147,7 +150,7 @@ def _table(c: Count) -> list[dict[str, Any]]:
             "heads_percent": percent_down(c.heads_for, c.heads_participating),
         },
         {
-            "label": _("反对"),
+            "label": CHOICE_LABELS["against"],
             "symbols": "A_against / N_against",
             "area": c.area_against,
             "heads": c.heads_against,
@@ -155,7 +158,7 @@ def _table(c: Count) -> list[dict[str, Any]]:
             "heads_percent": percent_down(c.heads_against, c.heads_participating),
         },
         {
-            "label": _("弃权"),
+            "label": CHOICE_LABELS["abstain"],
             "symbols": "A_abstain / N_abstain",
             "area": c.area_abstain,
             "heads": c.heads_abstain,

@@ -27,7 +27,7 @@ from voting.admin.base import (
     records_url,
     units_of_subject,
 )
-from voting.certificate import certificate_context
+from voting.certificate import certificate_context, motion_agenda
 from voting.forms import (
     AssemblyForm,
     CancelForm,
@@ -431,7 +431,7 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
             action=action,
             form=form,
             preview=preview,
-            motions=assembly_motions(assembly=assembly),
+            agenda=motion_agenda(motions=assembly_motions(assembly=assembly)),
         )
 
     def _transition(self, request: HttpRequest, a: Assembly, action: str, form: CancelForm | None) -> str:
