@@ -17,6 +17,7 @@ from registry.admin.base import (
 )
 from registry.admin.filters import OverdueFilter, place_filters
 from registry.admin.forms import (
+    EQUIPMENT_ADD_FIELDS,
     EquipmentForm,
 )
 from registry.models import (
@@ -43,20 +44,6 @@ class MaintenanceInline(ReadOnlyTabular):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("recorded_by")
-
-
-EQUIPMENT_ADD_FIELDS = (
-    "compound",
-    "category",
-    "name",
-    "building",
-    "entrance",
-    "common_area",
-    "installer",
-    "installed_on",
-    "warranty_until",
-    "maintenance_interval_days",
-)
 
 
 @admin.register(Equipment)

@@ -156,22 +156,25 @@ class CommitteeMemberForm(forms.ModelForm):
         return cleaned
 
 
+# What staff give when registering an item (`equipment_register`); the rest is generated or kept by the log.
+EQUIPMENT_ADD_FIELDS = (
+    "compound",
+    "category",
+    "name",
+    "building",
+    "entrance",
+    "common_area",
+    "installer",
+    "installed_on",
+    "warranty_until",
+    "maintenance_interval_days",
+)
+
+
 class EquipmentForm(forms.ModelForm):
     class Meta:
         model = Equipment
-        fields = [
-            "compound",
-            "category",
-            "name",
-            "building",
-            "entrance",
-            "common_area",
-            "installer",
-            "installed_on",
-            "warranty_until",
-            "maintenance_interval_days",
-            "status",
-        ]
+        fields = [*EQUIPMENT_ADD_FIELDS, "status"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
