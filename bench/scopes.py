@@ -18,8 +18,10 @@ request to the rendered response, no network, on a warm connection), each URL is
 `--repeat` times and once more under CaptureQueriesContext:
   - as the district official (崂山区, seed_demo's `official_laoshan`; created with official_create if
     missing): the API's unit list of a compound of ~600 units (first and last page), the compound list and
-    the compound; the admin lists of units, owners and compounds, each also filtered the way the changelist
-    sidebar offers it, and the ownership and equipment lists;
+    the compound; the admin lists of units, owners and compounds, and the ownership and equipment lists;
+    units and compounds also filtered the way the changelist sidebar offers it (a street; units also one
+    compound, offered only while the street has at most 100 compounds — beyond, the admin ignores
+    `compound=`, which the check of the count each page shows against its raw statement's reports);
   - as an owner of several units (`owner_demo3`): the home page `/`.
 Baselines in the same run: (a) raw PostgreSQL — for each URL one hand-written statement fetching what the
 page shows (its rows, their holders, the count it prints; not the sidebar's choices nor the session),
@@ -260,6 +262,14 @@ def _pages(ctx: dict) -> list[dict]:
             scope=scope,
         ),
         page(
+            "admin-units-street",
+            f"/admin/registry/unit/?street={ctx['street']}",
+            "official",
+            ADMIN_TARGET_MS,
+            SQL_ADMIN_UNITS.format(extra=""),
+            scope=street_scope,
+        ),
+        page(
             "admin-units-compound",
             f"/admin/registry/unit/{one}",
             "official",
@@ -494,15 +504,25 @@ def _context() -> dict:
     }
 
 
+def _shown_count(response) -> int | None:
+    """The number of rows a list page says it has: the admin changelist's count, the API's `count`."""
+    cl = (getattr(response, "context_data", None) or {}).get("cl")
+    if cl is not None:
+        return cl.result_count
+    data = getattr(response, "data", None)
+    return data.get("count") if isinstance(data, dict) else None
+
+
 def _measure_page(page: dict, *, client, raw, repeat: int, explain_dir: Path | None) -> dict:
     """One URL: server time, its queries (counted, timed, kept for EXPLAIN) and its raw statement."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def get() -> None:
+    def get():
         response = client.get(page["url"])
         if response.status_code != 200:
             raise SystemExit(f"GET {page['url']} answered {response.status_code}")
+        return response
 
     print(f"  {page['url']}", file=sys.stderr, flush=True)
     samples = _timed(get, repeat=repeat)
@@ -516,11 +536,13 @@ def _measure_page(page: dict, *, client, raw, repeat: int, explain_dir: Path | N
             executed.append((sql, params, (time.perf_counter() - t) * 1000))
 
     with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(record):
-        get()
-    rows = []
+        response = get()
+    rows, columns = [], []
 
     def fetch() -> None:
-        rows[:] = raw.execute(page["sql"], page["params"], prepare=True).fetchall()
+        cursor = raw.execute(page["sql"], page["params"], prepare=True)
+        rows[:] = cursor.fetchall()
+        columns[:] = [c.name for c in cursor.description]
 
     raw_samples = _timed(fetch, repeat=repeat)
     if not rows:  # a baseline that finds nothing would measure nothing
@@ -530,6 +552,9 @@ def _measure_page(page: dict, *, client, raw, repeat: int, explain_dir: Path | N
     result = {k: page[k] for k in ("name", "url", "who", "target")}
     result |= {"p50": p50, "p95": p95, "raw_p50": raw_p50, "raw_p95": raw_p95}
     result |= {"queries": len(captured.captured_queries), "db_ms": sum(ms for _sql, _params, ms in executed)}
+    # The count the page prints against the raw statement's: a baseline is only one if it fetches the same rows.
+    result["shown"] = _shown_count(response)
+    result["raw_total"] = rows[0][columns.index("total")] if "total" in columns else None
     if explain_dir is not None and page["target"] is not None and p95 > page["target"]:
         try:
             result["explain"] = _explain(raw, page=page, executed=executed, p95=p95, explain_dir=explain_dir)
@@ -724,6 +749,12 @@ def _report(big: dict, small: dict, *, units: int, small_units: int) -> list[str
             f"{_ratio(p['p50'] / p['raw_p50']):>5} {_ratio(p['p50'] / floor['p50']):>6}"
         )
     print()
+    for p in big["pages"]:
+        if p.get("shown") is not None and p.get("raw_total") is not None and p["shown"] != p["raw_total"]:
+            print(
+                f"⚠ {p['url']} shows {p['shown']:,} rows, its raw statement counts {p['raw_total']:,}: "
+                "the page is not what the baseline fetches (a filter was not applied?)"
+            )
     print("Not measured: " + "; ".join(NOT_MEASURED) + ".")
     for p in big["pages"]:
         if "explain" in p:
