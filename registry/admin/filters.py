@@ -1,28 +1,44 @@
 """List filters of the registry admin: streets and compounds the user sees, current records, accounts, overdue equipment."""
 
+from collections.abc import Callable
+
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import (
-    Compound,
-    Region,
-)
-from registry.permissions import (
-    visible,
-)
+from registry.models import Compound, Ownership, Region
+from registry.permissions import visible
 from registry.selectors import equipment_overdue
 
 COMPOUND_FILTER_LIMIT = 100
 
+InCompounds = Callable[[list[int]], Q]
 
-def place_filters(path: str) -> list[type[admin.SimpleListFilter]]:
-    """ "所属街道" and "小区" filters for a model reaching Compound by `path` ("" for Compound itself).
 
-    Choices are the streets and compounds the user may see. The compound list is offered once a street is
-    chosen, or straight away when the user sees few compounds (a street office, a firm): a city-wide list of
-    4,000 compounds is no use in a sidebar.
+def _by_path(path: str) -> InCompounds:
+    lookup = f"{path}_id__any" if path else "pk__any"
+    return lambda ids: Q(**{lookup: ids})
+
+
+def owners_in(ids: list[int]) -> Q:
+    """Owners holding a unit now in one of the compounds."""
+    current = Ownership.objects.filter(valid_to__isnull=True, unit__compound_id__any=ids)
+    return Q(pk__in=current.values("owner_id"))
+
+
+def place_filters(
+    path: str, *, in_compounds: InCompounds | None = None
+) -> list[type[admin.SimpleListFilter]]:
+    """ "所属街道" and "小区" filters for a model reaching Compound by `path` ("" for Compound itself), or by
+    `in_compounds` (compound ids → filter) where no single path leads there.
+
+    Choices are the streets and compounds the user may see. Either filter first resolves the compounds it
+    means (a handful of ids, through the region and compound indexes) and then filters by them: never a join
+    from millions of units to their regions. The compound list is offered once a street is chosen, or straight
+    away when the user sees few compounds (a street office, a firm): a city-wide list of 4,000 compounds is no
+    use in a sidebar; a compound chosen by link is applied (and named) either way.
     """
-    prefix = f"{path}__" if path else ""
+    to_filter = in_compounds or _by_path(path)
 
     class StreetFilter(admin.SimpleListFilter):
         title = _("所属街道")
@@ -34,11 +50,12 @@ def place_filters(path: str) -> list[type[admin.SimpleListFilter]]:
             return [(r.code, r.name) for r in streets]
 
         def queryset(self, request, queryset):
-            if self.value():
-                return queryset.filter(**{f"{prefix}community__parent__code": self.value()})
-            return queryset
+            if not self.value():
+                return queryset
+            ids = visible(Compound, request.user).filter(community__parent__code=self.value())
+            return queryset.filter(to_filter(list(ids.values_list("pk", flat=True))))
 
-    if not path:
+    if not path and in_compounds is None:
         return [StreetFilter]
 
     class CompoundFilter(admin.SimpleListFilter):
@@ -47,6 +64,11 @@ def place_filters(path: str) -> list[type[admin.SimpleListFilter]]:
 
         def lookups(self, request, model_admin):
             compounds = visible(Compound, request.user).order_by("code")
+            chosen = self.value()
+            if chosen and chosen.isdigit():
+                named = list(compounds.filter(pk=int(chosen)).values_list("pk", "name"))
+                if named:
+                    return [(str(pk), name) for pk, name in named]
             street = request.GET.get("street")
             if street:
                 compounds = compounds.filter(community__parent__code=street)
@@ -57,7 +79,7 @@ def place_filters(path: str) -> list[type[admin.SimpleListFilter]]:
 
         def queryset(self, request, queryset):
             if self.value() and self.value().isdigit():
-                return queryset.filter(**{f"{path}__pk": self.value()})
+                return queryset.filter(to_filter([int(self.value())]))
             return queryset
 
     return [StreetFilter, CompoundFilter]

@@ -22,7 +22,7 @@ from registry.admin.base import (
     pretty_json,
     share_label,
 )
-from registry.admin.filters import CurrentOwnershipFilter, HasAccountFilter, place_filters
+from registry.admin.filters import CurrentOwnershipFilter, HasAccountFilter, owners_in, place_filters
 from registry.admin.forms import (
     UnitVoterForm,
 )
@@ -321,7 +321,13 @@ class OwnerAdmin(ReadOnlyMixin, RegistryAdmin):
         "account_state",
         "created_at",
     )
-    list_filter = ("holder_type", "id_type", HasAccountFilter, PendingOrganisationFilter)
+    list_filter = (
+        *place_filters("", in_compounds=owners_in),
+        "holder_type",
+        "id_type",
+        HasAccountFilter,
+        PendingOrganisationFilter,
+    )
     list_select_related = ("user",)
     search_fields = ("name",)
     fields = (
@@ -426,7 +432,12 @@ class OwnershipAdmin(ReadOnlyMixin, RegistryAdmin):
         "valid_to",
     )
     list_select_related = ("unit", "owner")
-    list_filter = (CurrentOwnershipFilter, "co_ownership", "certificate_holder")
+    list_filter = (
+        *place_filters("unit__compound"),
+        CurrentOwnershipFilter,
+        "co_ownership",
+        "certificate_holder",
+    )
     search_fields = ("unit__unit_number", "owner__name", "certificate_no", "business_no")
     show_full_result_count = False
     fields = (

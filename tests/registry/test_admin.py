@@ -1097,3 +1097,29 @@ def test_plain_master_data_edit_writes_an_audit_row_naming_the_staff_member(worl
     assert response.status_code == 302, response.content.decode()[:2000]
     event = AuditEvent.objects.get(verb="building.change", target_id=str(building.pk))
     assert (event.actor, event.data) == (world.official_a, {"fields": ["name"]})
+
+
+def test_a_compound_chosen_by_link_is_applied_even_where_the_sidebar_offers_no_list(rich: Rich, monkeypatch):
+    # given: more compounds than the sidebar lists (its limit lowered to 0 here)
+    from registry.admin import filters
+
+    monkeypatch.setattr(filters, "COMPOUND_FILTER_LIMIT", 0)
+    client = browser_as(rich.world.official_district)
+    # when
+    response = client.get(changelist_url(Unit), {"compound": rich.world.compound_b.pk})
+    # then: the units of that compound only, and the filter names it
+    assert {u.unit_number for u in listed(response)} == {B_0101}
+    assert rich.world.compound_b.name in response.content.decode()
+
+
+def test_owners_filtered_by_street_and_compound(rich: Rich):
+    # given
+    client = browser_as(rich.world.official_district)
+    # when
+    by_compound = listed(get(client, changelist_url(Owner), compound=str(rich.world.compound_b.pk)))
+    by_street = listed(get(client, changelist_url(Owner), street="370212001"))
+    # then
+    assert {o.name for o in by_compound} == {NAMES["carol"]}
+    assert {o.name for o in by_street} == {NAMES[n] for n in ("alice", "bob", "bella", "dave")} | {
+        "某置业有限公司"
+    }
