@@ -409,9 +409,9 @@ def _plans(raw, sql: str, params: list) -> tuple[dict[str, tuple[str, dict]], st
     try:
         for mode in ("custom", "generic"):
             raw.execute(f"SET plan_cache_mode = force_{mode}_plan")
-            explain = f"EXPLAIN (ANALYZE, BUFFERS{{}}) EXECUTE bench_explain({args})"
-            lines = "\n".join(row[0] for row in raw.execute(explain.format("")).fetchall())
-            plans[mode] = (lines, raw.execute(explain.format(", FORMAT JSON")).fetchone()[0][0])
+            execute = f"EXECUTE bench_explain({args})"  # arguments may hold braces: no str.format here
+            lines = "\n".join(row[0] for row in raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + execute).fetchall())
+            plans[mode] = (lines, raw.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + execute).fetchone()[0][0])
     finally:
         raw.execute("DEALLOCATE bench_explain")
         raw.execute("SET plan_cache_mode = force_custom_plan")
@@ -571,7 +571,9 @@ def measure(*, repeat: int, out: Path, explain_dir: Path | None) -> None:
     from django.test import Client
 
     ctx = _context()
-    backend = "django.contrib.auth.backends.ModelBackend"
+    from django.conf import settings
+
+    backend = next(b for b in settings.AUTHENTICATION_BACKENDS if b.startswith("registry."))  # the session's
     clients = {"token": Client(headers={"authorization": f"Token {ctx['token']}"})}
     for who in ("official", "owner"):
         clients[who] = Client()

@@ -218,6 +218,8 @@ class AuthTokenCreateApi(APIView):
     one expired (API_TOKEN_TTL_HOURS) or the password changed. Throttled per client address; failed attempts
     count towards django-axes' lockout of the address and of the username."""
 
+    prepared_statements = True  # fixed statements on every client's path (config/db.py)
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes = [AuthTokenThrottle]
@@ -370,6 +372,8 @@ class MeOfficialSerializer(serializers.Serializer):
 
 class MeApi(APIView):
     """The signed-in account: roles, and the owner, official or firm record behind it."""
+
+    prepared_statements = True  # fixed statements on every client's path (config/db.py)
 
     @extend_schema_serializer(component_name="Me")
     class OutputSerializer(serializers.Serializer):

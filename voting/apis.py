@@ -556,6 +556,8 @@ class BallotCastApi(APIView):
     """An owner's online ballot: every motion answered; one ballot covers every subject the owner casts for.
     Throttled per account (API_THROTTLE_BALLOT)."""
 
+    prepared_statements = True  # the hot path of an assembly: fixed statements, prepared (config/db.py)
+
     throttle_classes = [BallotThrottle]
 
     @extend_schema_serializer(component_name="BallotInput")

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.request_memo.RequestMemoMiddleware",
+    "config.db.StatementPlanningMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,14 +86,22 @@ WSGI_APPLICATION = "config.wsgi.application"
 
 def database(url: str) -> dict:
     """The database settings from its URL. Connections persist (DATABASE_CONN_MAX_AGE) and, unless
-    DATABASE_PREPARED=false, statements are bound server-side and prepared from their second run on that
-    connection: planning the joins of a token look-up costs more than running it (0.75 vs 0.1 ms measured),
-    and a ballot makes about a dozen such statements. Behind a PgBouncer in transaction mode, set it to false."""
+    DATABASE_PREPARED=false, statements are bound server-side and — in views marked `prepared_statements`
+    (the ballot, the token look-up) and outside requests — prepared from their second run on that connection:
+    planning the joins of a token look-up costs more than running it (0.75 vs 0.1 ms measured), and a ballot
+    makes about a dozen such statements. Other requests plan each statement for its values
+    (config.db.StatementPlanningMiddleware). Behind a PgBouncer in transaction mode, set it to false."""
     settings = env.db_url_config(url)
     settings["ATOMIC_REQUESTS"] = False
     settings["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     if env.bool("DATABASE_PREPARED", default=True):
         settings.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
+    # Random reads cost about what sequential ones do on SSD storage; with PostgreSQL's default (4.0) the planner
+    # hashes a city's 40,000 buildings to join them to one compound's 600 units (32 ms instead of 3 ms,
+    # bench/scopes.py). Sent as a connection option, so it holds whatever the server's configuration; set
+    # DATABASE_RANDOM_PAGE_COST empty to leave the server's value (e.g. behind a pooler that refuses options).
+    if page_cost := env("DATABASE_RANDOM_PAGE_COST", default="1.1"):
+        settings.setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(page_cost)}"
     return settings
 
 

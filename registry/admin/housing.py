@@ -118,6 +118,9 @@ class UnitAdmin(RegistryAdmin):
     """Units come from the registration feed: only the designated voter is recorded here (by officials)."""
 
     form = UnitVoterForm
+    # Compound by compound, building by building: the order of the (compound, building, room) index, so a page
+    # of a district's or a street's units is read in order, not sorted from hundreds of thousands of rows.
+    ordering = ("compound_id", "building_id", "room", "unit_number")
     list_display = (
         "unit_number",
         "compound_name",

@@ -1123,3 +1123,19 @@ def test_owners_filtered_by_street_and_compound(rich: Rich):
     assert {o.name for o in by_street} == {NAMES[n] for n in ("alice", "bob", "bella", "dave")} | {
         "某置业有限公司"
     }
+
+
+def test_a_long_list_shows_the_planners_estimate_and_a_short_one_its_exact_count(rich: Rich, monkeypatch):
+    # given
+    from config.admin import CappedCountPaginator
+
+    client = browser_as(rich.world.official_district)
+    # when: a cap far above the list, then one below the planner's estimate of it
+    exact = get(client, changelist_url(Unit))
+    monkeypatch.setattr(CappedCountPaginator, "cap", 0)
+    estimated = get(client, changelist_url(Unit))
+    # then
+    assert (exact.context["cl"].paginator.estimated, exact.context["cl"].result_count) == (False, 5)
+    assert estimated.context["cl"].paginator.estimated is True
+    assert "（估算，请用右侧筛选或搜索缩小范围）" in estimated.content.decode()
+    assert len(listed(estimated)) == 5  # the page itself is still exact

@@ -269,7 +269,8 @@ def test_the_quarantine_changelist_queries_are_bounded(feed: Feed, django_assert
     client.get(changelist_url(QuarantinedRecord))
 
     # when
-    with django_assert_max_num_queries(12):
+    # (the count is preceded by the planner's estimate: config.admin.CappedCountPaginator)
+    with django_assert_max_num_queries(13):
         response = client.get(changelist_url(QuarantinedRecord))
 
     # then
