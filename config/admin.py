@@ -96,10 +96,11 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
+        # Two statements either way (the page's query count does not depend on the size of the list).
         estimate = planner_estimate(self.object_list)
         if estimate is not None and estimate > self.cap:
             self.estimated = True
-            return estimate
+            return estimate if self.object_list.exists() else 0  # an estimate of an empty list is no list
         counted = self.object_list[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
