@@ -11,5 +11,9 @@ def test_application_errors_survive_pickling_with_code_status_and_extra():
     ):
         copy = pickle.loads(pickle.dumps(error))
         assert (type(copy), copy.message, copy.code, copy.extra, copy.status) == (
-            type(error), error.message, error.code, error.extra, error.status,
+            type(error),
+            error.message,
+            error.code,
+            error.extra,
+            error.status,
         )

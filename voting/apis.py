@@ -40,7 +40,7 @@ from config.throttling import BallotThrottle
 from registry.identifiers import normalize_unit_number
 from registry.selectors import compound_get_visible
 from voting.models import Assembly
-from voting.permissions import can_run_assembly
+from voting.permissions import can_run_assembly, may_see_who_voted
 from voting.selectors import (
     RESULT_STATES,
     assembly_get_visible,
@@ -674,15 +674,20 @@ class ReceiptCheckApi(APIView):
 
 
 class ParticipationListApi(APIView):
-    """Per unit on the frozen roll: building, room, area, voted yes/no — never names, never choices.
-    Paginated like every list (`?page=`, `?page_size=` ≤ 500), ordered by building, room and unit number."""
+    """Per unit on the frozen roll: building, entrance, floor, room, its label, area, voted yes/no — never
+    names, never choices. Paginated like every list (`?page=`, `?page_size=` ≤ 500), in address order
+    (building, entrance, floor, room as numbers). A property firm gets `403 counts_only` (with the counts in
+    `extra.participation`) while the vote is announced or open."""
 
     pagination_class = Pagination
 
     @extend_schema_serializer(component_name="ParticipationRow")
     class OutputSerializer(serializers.Serializer):
         building = serializers.CharField()
+        entrance = serializers.CharField(help_text="The entrance (单元) as named, e.g. 1单元; empty if none.")
+        floor = serializers.CharField(help_text="The floor as registered: 12, -1 (basement); may be empty.")
         room = serializers.CharField()
+        label = serializers.CharField(help_text="The flat's full address: 1号楼 1单元 12层 1201.")
         area = serializers.DecimalField(**AREA_FIELD)
         voted = serializers.BooleanField()
 
@@ -693,6 +698,16 @@ class ParticipationListApi(APIView):
     )
     def get(self, request: Request, id: int) -> Response:
         assembly = assembly_get_visible(user=request.user, assembly_id=id)
+        if not may_see_who_voted(user=request.user, assembly=assembly):
+            raise Forbidden(
+                _("投票期间，物业服务企业只能查看参与人数和面积。"),
+                code="counts_only",
+                extra={
+                    "participation": ParticipationSummarySerializer(
+                        participation_summary(assembly=assembly)
+                    ).data
+                },
+            )
         return _paginated(
             view=self,
             request=request,

@@ -169,13 +169,13 @@ def _table(c: Count) -> list[dict[str, Any]]:
 
 
 def _places(assembly: Assembly, numbers: set[str]) -> dict[str, str]:
-    """Unit number → '5号楼 0101' for the deemed-consent unit lists."""
+    """Unit number → '5号楼 1单元 1层 0101' for the deemed-consent unit lists."""
     if not numbers:
         return {}
     rows = RollPart.objects.filter(assembly=assembly, unit_number__in=numbers).values_list(
-        "unit_number", "building", "room"
+        "unit_number", "label"
     )
-    return {number: f"{building} {room}".strip() for number, building, room in rows}
+    return {number: label or number for number, label in rows}
 
 
 def certificate_context(*, assembly: Assembly) -> dict[str, Any]:

@@ -126,7 +126,7 @@ class CancelForm(forms.Form):
 
 
 class RollSearchForm(forms.Form):
-    q = forms.CharField(label=_("房号或不动产单元号"), max_length=40, required=False)
+    q = forms.CharField(label=_("房屋地址或不动产单元号"), max_length=60, required=False)
 
 
 def clean_scan_field(form: forms.Form) -> Any:

@@ -205,7 +205,14 @@ class RollPart(models.Model):
     )
     unit_number = models.CharField(_("不动产单元号"), max_length=28)
     building = models.CharField(_("楼栋"), max_length=64)
+    building_no = models.CharField(_("幢号"), max_length=4, blank=True, default="")
+    entrance = models.CharField(_("单元"), max_length=32, blank=True, default="")
+    entrance_no = models.CharField(_("单元号"), max_length=8, blank=True, default="")
+    floor = models.CharField(_("楼层"), max_length=8, blank=True, default="")
     room = models.CharField(_("房号"), max_length=32)
+    # "1号楼 1单元 12层 1201" and its natural sort key (registry.addresses), copied when the roll is frozen
+    label = models.CharField(_("房屋"), max_length=160, blank=True, default="")
+    sort_key = models.CharField(_("排序键"), max_length=96, blank=True, default="")
     planned_use = models.CharField(_("用途"), max_length=16)
     area = models.DecimalField(_("面积"), **AREA)
     area_source = models.CharField(_("面积来源"), max_length=16, choices=AreaSource.choices)
@@ -213,11 +220,15 @@ class RollPart(models.Model):
     class Meta:
         verbose_name = _("名册专有部分")
         verbose_name_plural = _("名册专有部分")
-        ordering = ["assembly", "building", "room", "unit_number"]
+        ordering = ["assembly", "sort_key"]
         constraints = [models.UniqueConstraint(fields=["assembly", "unit"], name="roll_part_once")]
+        indexes = [
+            models.Index(fields=["assembly", "sort_key"], name="roll_part_sorted"),
+            models.Index(fields=["assembly", "room"], name="roll_part_room"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.building}{self.room}"
+        return self.label or self.unit_number
 
 
 class BallotSubmission(models.Model):

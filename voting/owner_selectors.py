@@ -51,8 +51,8 @@ def ballot_standing(*, user: User, assembly: Assembly) -> BallotStanding:
     standing = voter_standing(assembly=assembly, user=user, check_voted=True)
     parts = list(
         RollPart.objects.filter(subject__in=standing.subjects)
-        .order_by("building", "room", "unit_number")
-        .values("building", "room", "area", "unit_number")
+        .order_by("sort_key")
+        .values("label", "area", "unit_number")
     )
     refusal = standing.refusal
     return BallotStanding(
@@ -67,8 +67,8 @@ def roll_places(*, assembly: Assembly, unit_numbers: list[str]) -> list[dict[str
     """Building, room and area of the given units on the assembly's roll (for the confirmation page)."""
     return list(
         RollPart.objects.filter(assembly=assembly, unit_number__in=unit_numbers)
-        .order_by("building", "room", "unit_number")
-        .values("building", "room", "area", "unit_number")
+        .order_by("sort_key")
+        .values("label", "area", "unit_number")
     )
 
 

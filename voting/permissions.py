@@ -65,6 +65,20 @@ def assembly_visible(*, user: User, assembly: Assembly) -> bool:
     return compound_visible(user=user, compound=assembly.compound)
 
 
+def may_see_who_voted(*, user: User, assembly: Assembly) -> bool:
+    """The per-unit participation list (which flats voted): owners and officials always; a property firm
+    that sees the compound only because it serves it gets the counts alone until the vote has closed — the
+    assembly may be about re-hiring that firm."""
+    j = jurisdiction(user)
+    if (
+        j.everything
+        or assembly.compound_id in j.official_compounds
+        or assembly.compound_id in j.owned_compounds
+    ):
+        return True
+    return assembly.status not in (Assembly.Status.ANNOUNCED, Assembly.Status.OPEN)
+
+
 def may_use_voting_admin(user: User) -> bool:
     """Superusers and officials; property firms and owners never see the street office's voting pages."""
     return bool(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, Forbidden, WrongState
+from registry.addresses import address_q, floor_label, parse_address
 from registry.models import Ownership, Unit, User
 from voting.models import (
     Assembly,
@@ -60,16 +61,20 @@ def assembly_motions(*, assembly: Assembly) -> list[Motion]:
     return list(assembly.motions.prefetch_related("candidates").order_by("position"))
 
 
+PLACE_FIELDS = ("building", "entrance", "floor", "room", "label")
+
+
 def participation(*, assembly: Assembly) -> list[dict[str, Any]]:
-    """Per unit on the roll: building, room, area, voted yes/no — never names, never choices."""
+    """Per unit on the roll, in address order: building, entrance, floor, room, label, area, voted yes/no —
+    never names, never choices."""
     voted = CountedBallot.objects.filter(assembly=assembly, subject=OuterRef("subject_id"))
     rows = (
         RollPart.objects.filter(assembly=assembly)
         .annotate(voted=Exists(voted))
-        .order_by("building", "room", "unit_number")
-        .values("building", "room", "area", "voted", "planned_use")
+        .order_by("sort_key")
+        .values(*PLACE_FIELDS, "area", "voted", "planned_use")
     )
-    return list(rows)
+    return [row | {"floor_label": floor_label(row["floor"])} for row in rows]
 
 
 def participation_summary(*, assembly: Assembly) -> dict[str, Any]:
@@ -371,13 +376,25 @@ def roll_preview(*, assembly: Assembly) -> dict[str, Any]:
 ROLL_SEARCH_LIMIT = 50
 
 
+ROLL_ADDRESS_FIELDS = {
+    "unit_number": "unit_number",
+    "building_no": "building_no",
+    "building_name": "building",
+    "entrance_no": "entrance_no",
+    "floor": "floor",
+    "room": "room",
+}
+
+
 def roll_search(*, assembly: Assembly, q: str) -> list[dict[str, Any]]:
-    """Parts on the frozen roll matching a room or a unit number, with whether their subject voted."""
+    """Parts on the frozen roll at an address as people write it ("1号楼1单元1201", "1-1-1201", "1#1201",
+    a room, the unit number or its last digits; registry.addresses), in address order, with their full
+    address and whether their subject voted. More than one match: the caller lists them to choose from."""
     voted = CountedBallot.objects.filter(assembly=assembly, subject=OuterRef("subject_id"))
     return list(
         RollPart.objects.filter(assembly=assembly)
-        .filter(Q(unit_number=q) | Q(room=q) | Q(unit_number__endswith=q))
+        .filter(address_q(parse_address(q), fields=ROLL_ADDRESS_FIELDS))
         .annotate(voted=Exists(voted))
-        .order_by("building", "room", "unit_number")
-        .values("unit_number", "building", "room", "area", "planned_use", "voted")[:ROLL_SEARCH_LIMIT]
+        .order_by("sort_key")
+        .values("unit_number", *PLACE_FIELDS, "area", "planned_use", "voted")[:ROLL_SEARCH_LIMIT]
     )

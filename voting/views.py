@@ -28,6 +28,7 @@ from voting.certificate import (
 )
 from voting.models import Assembly
 from voting.owner_selectors import ballot_standing, my_ballot_display, owner_assembly_list, roll_places
+from voting.permissions import may_see_who_voted
 from voting.selectors import (
     assembly_get_visible,
     assembly_motions,
@@ -181,12 +182,16 @@ def check(request: HttpRequest, assembly_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def participation_list(request: HttpRequest, assembly_id: int) -> HttpResponse:
-    """Per unit on the roll: building, room, area, voted yes/no — no names, no choices."""
+    """Per unit on the roll: its address, area, voted yes/no — no names, no choices (firms: counts only while
+    the vote runs, voting.permissions.may_see_who_voted)."""
     a = _visible(request, assembly_id)
-    page = Paginator(participation(assembly=a), PARTICIPATION_PAGE).get_page(request.GET.get("page"))
+    counts_only = not may_see_who_voted(user=request.user, assembly=a)
+    rows = [] if counts_only else participation(assembly=a)
+    page = Paginator(rows, PARTICIPATION_PAGE).get_page(request.GET.get("page"))
     context = {
         "assembly": a,
         "page": page,
+        "counts_only": counts_only,
         "summary": participation_summary(assembly=a) if a.status in ROLL_STATES else None,
         "tab": "participation",
     }

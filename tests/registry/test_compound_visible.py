@@ -7,7 +7,17 @@ from registry.models import Compound, User
 from registry.permissions import compound_visible, visible_q
 from tests.conftest import World
 
-USERS = ["official_a", "official_b", "official_district", "firm_a", "firm_b", "alice", "bob", "bella", "carol"]
+USERS = [
+    "official_a",
+    "official_b",
+    "official_district",
+    "firm_a",
+    "firm_b",
+    "alice",
+    "bob",
+    "bella",
+    "carol",
+]
 
 
 @pytest.mark.parametrize("who", USERS)

@@ -880,8 +880,8 @@ def test_deemed_consent_and_an_election_on_the_certificate(world, electorate, me
     # then
     first, second = response.context["motions"]
     parts = RollPart.objects.filter(assembly=a, unit_number__in=e.numbers[8:]).order_by("unit_number")
-    assert first["deemed"]["units"] == [{"number": p.unit_number, "place": f"{p.building} {p.room}"} for p in parts]
-    assert [p.building for p in parts] == ["1号楼", "1号楼"]
+    assert first["deemed"]["units"] == [{"number": p.unit_number, "place": p.label} for p in parts]
+    assert [p.label for p in parts] == ["1号楼 1层 0009", "1号楼 1层 0010"]
     total, participating, agreed = first["deemed"]["table"][:3]
     assert (participating["area"], participating["heads"]) == (Decimal("1000.00"), 10)
     assert (agreed["area"], agreed["area_percent"], agreed["heads"]) == (Decimal("900.00"), "90.00%", 9)

@@ -188,7 +188,10 @@ def test_a_transfer_mid_vote_lets_the_new_owner_vote_only_if_the_old_did_not():
     # when / then: the seller's ballot stands; buyer A cannot vote; buyer B (seller had not voted) can
     with pytest.raises(ApplicationError) as refused:
         ballot_cast(actor=buyer_a, assembly=a, choices=_choices(a, "against"))
-    assert (refused.value.code, refused.value.message) == ("already_voted", "该房屋的原权利人已经投票，其选票有效。")
+    assert (refused.value.code, refused.value.message) == (
+        "already_voted",
+        "该房屋的原权利人已经投票，其选票有效。",
+    )
     result = ballot_cast(actor=buyer_b, assembly=a, choices=_choices(a, "against"))
     assert result.unit_numbers == [e.numbers[1]]
     close(e, a)

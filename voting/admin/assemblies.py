@@ -534,9 +534,7 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
             part=part,
             part_label=part_label(part) if part else "",
             subject_units=(
-                list(part.subject.parts.order_by("unit_number").values_list("unit_number", flat=True))
-                if part
-                else []
+                list(part.subject.parts.order_by("sort_key").values_list("label", flat=True)) if part else []
             ),
             voted=(
                 CountedBallot.objects.filter(assembly=assembly, subject_id=part.subject_id).exists()
@@ -572,14 +570,14 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:
-                units = "、".join(part_label(p) for p in record.subject.parts.order_by("building", "room"))
+                units = "、".join(part_label(p) for p in record.subject.parts.order_by("sort_key"))
                 self.message_user(
                     request, gettext("已登记 %(units)s 的表决票送达。") % {"units": units}, messages.SUCCESS
                 )
                 return redirect("admin:voting_assembly_delivery", assembly.pk)
         recorded = (
             VotingSubject.objects.filter(assembly=assembly, delivered_at__isnull=False)
-            .prefetch_related(Prefetch("parts", queryset=RollPart.objects.order_by("building", "room")))
+            .prefetch_related(Prefetch("parts", queryset=RollPart.objects.order_by("sort_key")))
             .order_by("delivered_at", "pk")
         )
         return self._render(
@@ -625,9 +623,7 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
         mandates = (
             ProxyMandate.objects.filter(assembly=assembly)
             .select_related("proxy")
-            .prefetch_related(
-                Prefetch("subject__parts", queryset=RollPart.objects.order_by("building", "room"))
-            )
+            .prefetch_related(Prefetch("subject__parts", queryset=RollPart.objects.order_by("sort_key")))
             .order_by("recorded_at", "pk")
         )
         return self._render(

@@ -80,11 +80,12 @@ def pretty_json(value: Any) -> str:
 
 
 def part_label(part: RollPart) -> str:
-    return f"{part.building}{part.room}" if (part.building or part.room) else part.unit_number
+    """'1号楼 1单元 12层 1201' (registry.addresses.flat_label, stored when the roll was frozen)."""
+    return part.label or part.unit_number
 
 
 def subject_parts() -> Prefetch:
-    return Prefetch("subject__parts", queryset=RollPart.objects.order_by("building", "room", "unit_number"))
+    return Prefetch("subject__parts", queryset=RollPart.objects.order_by("sort_key"))
 
 
 def units_of(subject: VotingSubject) -> str:

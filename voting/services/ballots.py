@@ -281,7 +281,9 @@ def paper_ballot_enter(
 
 def receipt_check(*, assembly: Assembly, receipt: str) -> dict[str, Any]:
     """Whether a receipt is counted (no choices, no names)."""
-    submission = BallotSubmission.objects.filter(assembly=assembly, receipt=receipt).only("pk", "cast_at").first()
+    submission = (
+        BallotSubmission.objects.filter(assembly=assembly, receipt=receipt).only("pk", "cast_at").first()
+    )
     if submission is None:
         return {"receipt": receipt, "found": False, "counted": False}
     counted = CountedBallot.objects.filter(submission=submission).exists()

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from registry.addresses import unit_place
 from registry.models import Compound, Owner, Ownership, Unit
 from registry.personal_data import identity_digest
 from registry.services.ownership import unit_voter
@@ -66,7 +67,11 @@ def _developer_identity(compound: Compound) -> str | None:
 def roll_freeze(*, assembly: Assembly) -> RollSummary:
     """Write the subjects and parts of the roll and return its totals and fingerprint (caller's transaction)."""
     developer = _developer_identity(assembly.compound)
-    units = Unit.objects.filter(compound=assembly.compound).select_related("building").order_by("unit_number")
+    units = (
+        Unit.objects.filter(compound=assembly.compound)
+        .select_related("building", "entrance")
+        .order_by("unit_number")
+    )
     if not assembly.parking_in_area:
         units = units.exclude(planned_use=Unit.Use.PARKING)
     units = list(units)
@@ -116,8 +121,7 @@ def roll_freeze(*, assembly: Assembly) -> RollSummary:
                 assembly=assembly,
                 unit=unit,
                 unit_number=unit.unit_number,
-                building=unit.building.name if unit.building else "",
-                room=unit.room,
+                **unit_place(unit),
                 planned_use=unit.planned_use,
                 area=area,
                 area_source=source,

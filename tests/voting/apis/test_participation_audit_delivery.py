@@ -32,10 +32,42 @@ def test_participation_lists_units_without_names_or_choices(world: World):
         "next": None,
         "previous": None,
         "results": [
-            {"building": "5号楼", "room": "0101", "area": "100.00", "voted": True},
-            {"building": "5号楼", "room": "0102", "area": "120.50", "voted": True},
-            {"building": "5号楼", "room": "0201", "area": "90.00", "voted": False},
-            {"building": "6号楼", "room": "0202", "area": "80.25", "voted": False},
+            {
+                "building": "5号楼",
+                "entrance": "",
+                "floor": "01",
+                "room": "0101",
+                "label": "5号楼 1层 0101",
+                "area": "100.00",
+                "voted": True,
+            },
+            {
+                "building": "5号楼",
+                "entrance": "",
+                "floor": "01",
+                "room": "0102",
+                "label": "5号楼 1层 0102",
+                "area": "120.50",
+                "voted": True,
+            },
+            {
+                "building": "5号楼",
+                "entrance": "",
+                "floor": "02",
+                "room": "0201",
+                "label": "5号楼 2层 0201",
+                "area": "90.00",
+                "voted": False,
+            },
+            {
+                "building": "6号楼",
+                "entrance": "",
+                "floor": "02",
+                "room": "0202",
+                "label": "6号楼 2层 0202",
+                "area": "80.25",
+                "voted": False,
+            },
         ],
     }
 
@@ -331,4 +363,12 @@ def test_schema_documents_shapes_and_errors(schema: dict):
     assert participation["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/PaginatedParticipationRowList"
     }
-    assert sorted(components["ParticipationRow"]["properties"]) == ["area", "building", "room", "voted"]
+    assert sorted(components["ParticipationRow"]["properties"]) == [
+        "area",
+        "building",
+        "entrance",
+        "floor",
+        "label",
+        "room",
+        "voted",
+    ]

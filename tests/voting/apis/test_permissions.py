@@ -283,16 +283,43 @@ def test_receipt_matrix(world: World, who, expected):
         }
 
 
-@pytest.mark.parametrize(("who", "expected"), VISIBLE)
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    matrix(
+        anonymous=UNAUTHORIZED,
+        alice=OK,
+        carol=NOT_FOUND,
+        firm_a=FORBIDDEN,
+        official_b=NOT_FOUND,
+        official_a=OK,
+    ),
+)
 def test_participation_matrix(world: World, who, expected):
-    # given
+    # given: the vote is open (the assembly may be about re-hiring firm_a)
     a = world_assembly(world, "open", ballots={"alice": "for"})
 
     # when
     response = client_for(world, who).get(url(a.pk, "participation"))
 
-    # then
+    # then: the firm gets the counts, never which flats voted
     assert response.status_code == expected
+    if who == "firm_a":
+        body = response.json()
+        assert body["code"] == "counts_only"
+        assert body["extra"]["participation"]["heads_voted"] == 1
+        assert "results" not in body
+
+
+def test_participation_lists_units_to_the_firm_once_the_vote_has_closed(world: World):
+    # given
+    a = world_assembly(world, "closed", ballots={"alice": "for"})
+
+    # when
+    response = client_for(world, "firm_a").get(url(a.pk, "participation"))
+
+    # then
+    assert response.status_code == OK
+    assert [r["voted"] for r in response.json()["results"]].count(True) == 1
 
 
 @pytest.mark.parametrize(

@@ -424,7 +424,11 @@ def test_participation_lists_units_without_names_or_choices(electorate):
     ]
     assert set(response.context["page"].object_list[0]) == {
         "building",
+        "entrance",
+        "floor",
+        "floor_label",
         "room",
+        "label",
         "area",
         "voted",
         "planned_use",
