@@ -106,3 +106,64 @@ class CompoundFactory(factory.django.DjangoModelFactory):
 class ParcelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Parcel
+
+
+# ----------------------------------------------------------------------------- a compound with addresses
+
+ADDRESS_PARCEL = "370212001002GB00901"
+# (building no, entrance, floor, room, use) of each flat of `address_compound`
+ADDRESS_FLATS = [
+    ("0001", "1", "12", "1201", "residential"),
+    ("0001", "1", "9", "901", "residential"),
+    ("0001", "1", "10", "1001", "residential"),
+    ("0001", "1", "1", "101", "residential"),
+    ("0001", "2", "12", "1201", "residential"),
+    ("0010", "1", "12", "1201", "residential"),
+    ("0002", "1", "12", "1201", "residential"),
+    ("0099", "", "-1", "B1-001", "parking"),
+]
+
+
+def address_number(i: int) -> str:
+    """The unit number of ADDRESS_FLATS[i]."""
+    return f"{ADDRESS_PARCEL}F{ADDRESS_FLATS[i][0]}{i + 1:04d}"
+
+
+def address_compound() -> Compound:
+    """地址小区 (QD-370212-7901): 1号楼 (entrances 1 and 2), 2号楼, 10号楼 and 地下车库, loaded through the
+    master data and the registration feed, one holder per flat."""
+    from registry.services.places import master_data_load
+    from registry.services.registration import registration_feed_apply
+
+    master_data_load(
+        doc={
+            "regions": [
+                {"code": "370212", "name": "崂山区", "level": "district", "parent": "370200"},
+                {"code": "370212001", "name": "中韩街道", "level": "street", "parent": "370212"},
+                {"code": "370212001001", "name": "海尔路社区", "level": "community", "parent": "370212001"},
+            ],
+            "compounds": [
+                {
+                    "code": "QD-370212-7901",
+                    "name": "地址小区",
+                    "community": "370212001001",
+                    "parcels": [ADDRESS_PARCEL],
+                    "buildings": [
+                        {"number": "0001", "name": "1号楼", "entrances": [{"number": "1"}, {"number": "2"}]},
+                        {"number": "0002", "name": "2号楼", "entrances": [{"number": "1"}]},
+                        {"number": "0010", "name": "10号楼", "entrances": [{"number": "1"}]},
+                        {"number": "0099", "name": "地下车库"},
+                    ],
+                }
+            ],
+        }
+    )
+    lines = []
+    for i, (_b, entrance, floor, room, use) in enumerate(ADDRESS_FLATS):
+        line = json.loads(feed_line(address_number(i), [holder(f"住户{i}", resident_id(900 + i))], room=room))
+        line["property"] |= {"floor": floor, "room": room, "planned_use": use}
+        if entrance:
+            line["property"]["entrance"] = entrance
+        lines.append(json.dumps(line, ensure_ascii=False))
+    registration_feed_apply(lines=lines, source="addresses")
+    return Compound.objects.get(code="QD-370212-7901")

@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import ApplicationError
+from registry.addresses import address_q, parse_address
 from registry.admin.base import (
     ReadOnlyMixin,
     ReadOnlyTabular,
@@ -187,8 +188,14 @@ class UnitAdmin(RegistryAdmin):
         try:
             number = validate_unit_number(search_term).value
         except IdentifierError:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(unit_number=number), False
+            pass
+        else:
+            return queryset.filter(unit_number=number), False
+        # An address as people write it ("1号楼1单元1201", "1-1-1201", "1#1201"): building, entrance, room.
+        query = parse_address(search_term)
+        if query.building_no or query.building_name or query.entrance_no or query.unit_suffix:
+            return queryset.filter(address_q(query)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -95,3 +95,31 @@ def test_the_sort_key_compares_numbers_as_numbers_and_puts_basements_first():
         ("0002", "1", "1", "101"),
         ("0010", "1", "1", "101"),
     ]
+
+
+def test_the_unit_admin_finds_a_flat_by_its_written_address(db):
+    # given: a street official over 地址小区
+    from django.test import Client
+
+    from registry.services.accounts import official_create
+    from tests.factories import address_compound, address_number
+
+    address_compound()
+    official = official_create(
+        username="street_units", password="Gongzhi-test-2026", region_code="370212001"
+    ).user
+    client = Client()
+    client.force_login(official)
+
+    def found(q: str) -> list[str]:
+        response = client.get("/admin/registry/unit/", {"q": q})
+        assert response.status_code == 200
+        return sorted(u.unit_number for u in response.context["cl"].result_list)
+
+    # when / then: each written form finds the flat(s) at that address, and only them
+    assert found("1号楼1单元1201") == [address_number(0)]
+    assert found("1-2-1201") == [address_number(4)]
+    assert found("１０号楼１单元１２０１") == [address_number(5)]
+    assert found("1#1201") == [address_number(0), address_number(4)]
+    assert found(address_number(1)[-9:]) == [address_number(1)]
+    assert found("地下车库B1-001") == [address_number(7)]

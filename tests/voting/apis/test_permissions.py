@@ -412,3 +412,25 @@ def test_delivery_matrix(world: World, who, expected):
     assert a.subjects.filter(delivered_at__isnull=False).count() == (1 if expected == OK else 0)
     if expected != OK:
         assert database_state() == before
+
+
+def test_the_participation_page_shows_the_firm_counts_only_while_the_vote_runs(world: World):
+    # given: alice has voted in an open assembly
+    from django.test import Client
+
+    a = world_assembly(world, "open", ballots={"alice": "for"})
+    firm, owner = Client(), Client()
+    firm.force_login(world.firm_a)
+    owner.force_login(world.alice)
+
+    # when
+    as_firm = firm.get(f"/voting/{a.pk}/participation/")
+    as_owner = owner.get(f"/voting/{a.pk}/participation/")
+
+    # then: the firm sees how many voted, not which flats; the owner sees the per-flat list
+    assert as_firm.status_code == as_owner.status_code == OK
+    assert list(as_firm.context["page"].object_list) == []
+    assert 'id="counts-only"' in as_firm.content.decode()
+    assert as_firm.context["summary"]["heads_voted"] == 1
+    assert 'id="counts-only"' not in as_owner.content.decode()
+    assert [r["voted"] for r in as_owner.context["page"].object_list].count(True) == 1

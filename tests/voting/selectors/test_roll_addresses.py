@@ -2,79 +2,26 @@
 order, one parser ("1号楼1单元1201", "1-1-1201", "1#1201", full-width digits, the unit number)."""
 
 import datetime as dt
-import json
 
 import pytest
 from django.utils import timezone
 
 from registry.services.accounts import official_create
-from registry.services.places import master_data_load
-from registry.services.registration import registration_feed_apply
-from tests.factories import feed_line, holder, resident_id
+from tests.factories import address_compound, address_number
 from tests.voting.conftest import PASSWORD
 from voting.models import RollPart
 from voting.selectors import participation, roll_search
 from voting.services.assemblies import MotionSpec, assembly_announce, assembly_create
 
-PARCEL = "370212001002GB00901"
-
-# (building no, entrance, floor, room, use)
-FLATS = [
-    ("0001", "1", "12", "1201", "residential"),
-    ("0001", "1", "9", "901", "residential"),
-    ("0001", "1", "10", "1001", "residential"),
-    ("0001", "1", "1", "101", "residential"),
-    ("0001", "2", "12", "1201", "residential"),
-    ("0010", "1", "12", "1201", "residential"),
-    ("0002", "1", "12", "1201", "residential"),
-    ("0099", "", "-1", "B1-001", "parking"),
-]
-
-
-def _number(i: int, building: str) -> str:
-    return f"{PARCEL}F{building}{i + 1:04d}"
-
 
 @pytest.fixture
 def roll(db):
-    master_data_load(
-        doc={
-            "regions": [
-                {"code": "370212", "name": "崂山区", "level": "district", "parent": "370200"},
-                {"code": "370212001", "name": "中韩街道", "level": "street", "parent": "370212"},
-                {"code": "370212001001", "name": "海尔路社区", "level": "community", "parent": "370212001"},
-            ],
-            "compounds": [
-                {
-                    "code": "QD-370212-7901",
-                    "name": "地址小区",
-                    "community": "370212001001",
-                    "parcels": [PARCEL],
-                    "buildings": [
-                        {"number": "0001", "name": "1号楼", "entrances": [{"number": "1"}, {"number": "2"}]},
-                        {"number": "0002", "name": "2号楼", "entrances": [{"number": "1"}]},
-                        {"number": "0010", "name": "10号楼", "entrances": [{"number": "1"}]},
-                        {"number": "0099", "name": "地下车库"},
-                    ],
-                }
-            ],
-        }
-    )
-    lines = []
-    for i, (b, entrance, floor, room, use) in enumerate(FLATS):
-        line = json.loads(feed_line(_number(i, b), [holder(f"住户{i}", resident_id(900 + i))], room=room))
-        line["property"] |= {"floor": floor, "room": room, "planned_use": use}
-        if entrance:
-            line["property"]["entrance"] = entrance
-        lines.append(json.dumps(line, ensure_ascii=False))
-    registration_feed_apply(lines=lines, source="addresses")
+    compound = address_compound()
     official = official_create(username="street_addr", password=PASSWORD, region_code="370212001").user
-    from registry.models import Compound
-
     now = timezone.now()
     a = assembly_create(
         actor=official,
-        compound=Compound.objects.get(code="QD-370212-7901"),
+        compound=compound,
         title="地址测试大会",
         opens_at=now + dt.timedelta(days=20),
         closes_at=now + dt.timedelta(days=26),
@@ -82,6 +29,7 @@ def roll(db):
         policy={"parking_in_area": True},
     )
     assembly_announce(actor=official, assembly=a, now=now)
+    a.official = official
     return a
 
 
@@ -144,7 +92,7 @@ def test_roll_search_reads_addresses_as_people_write_them(roll, written, expecte
 
 def test_roll_search_finds_the_unit_number_and_its_last_digits(roll):
     # given
-    number = _number(1, "0001")
+    number = address_number(1)
 
     # when
     whole, tail = roll_search(assembly=roll, q=number), roll_search(assembly=roll, q=number[-9:])
@@ -173,3 +121,22 @@ def test_the_migration_fills_in_rolls_frozen_before_addresses(roll):
     after = list(RollPart.objects.filter(assembly=roll).order_by("pk").values_list("label", "sort_key"))
     assert after == before
     assert "1号楼 1单元 12层 1201" in [label for label, _ in after]
+
+
+def test_the_paper_ballot_page_lists_every_flat_an_ambiguous_address_may_mean(roll):
+    # given
+    from django.test import Client
+
+    client = Client()
+    client.force_login(roll.official)
+    page = f"/admin/voting/assembly/{roll.pk}/paper-ballot/"
+
+    # when
+    ambiguous = client.get(page, {"q": "1#1201"}).content.decode()
+    exact = client.get(page, {"q": "1-1-1201"}).content.decode()
+
+    # then: two candidates, each with its full address, and a prompt to check it; one match, no prompt
+    assert "1号楼 1单元 12层 1201" in ambiguous and "1号楼 2单元 12层 1201" in ambiguous
+    assert 'id="roll-search-ambiguous"' in ambiguous
+    assert "1号楼 1单元 12层 1201" in exact and "1号楼 2单元 12层 1201" not in exact
+    assert 'id="roll-search-ambiguous"' not in exact
