@@ -393,6 +393,13 @@ class Unit(models.Model):
         return self.unit_number
 
     @property
+    def label(self) -> str:
+        """'1号楼 1单元 12层 1201' (registry.addresses; select_related building and entrance first)."""
+        from registry.addresses import unit_place
+
+        return unit_place(self)["label"]
+
+    @property
     def voting_area(self):  # noqa: ANN201 - Decimal | None
         """SPC art. 8: registered area, else surveyed, else contract area."""
         return self.registered_area or self.surveyed_area or self.contract_area

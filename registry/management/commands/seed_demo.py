@@ -269,10 +269,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _describe(unit) -> str:  # noqa: ANN001 - a Unit from owner_home
-        if unit.building is None:
-            return f"{unit.compound.name} {unit.room}"
-        entrance = unit.entrance.name if unit.entrance is not None else ""
-        return f"{unit.compound.name} {unit.building.name}{entrance}{unit.room}"
+        return f"{unit.compound.name} {unit.label}"
 
 
 def _display_width(text: str) -> int:

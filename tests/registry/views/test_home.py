@@ -61,7 +61,7 @@ def test_alice_sees_exactly_her_unit_and_compound_a(world: World, committees):
     unit = cards[0].units[0]
     assert (str(unit.area), unit.area_source, unit.is_voter) == ("100.00", "登记面积", True)
     assert "我的家" in html
-    assert "5号楼 0101室" in html
+    assert "5号楼 1层 0101" in html
     assert "100.00 ㎡" in html
     assert "单独所有" in html
     assert "本人（由您代表本户投票）" in html
@@ -75,7 +75,7 @@ def test_alice_sees_exactly_her_unit_and_compound_a(world: World, committees):
     assert '<span class="role">主任</span> 张伟' in html
     assert '<span class="role">委员</span> 王丽' in html
     assert html.index('<span class="role">主任</span>') < html.index('<span class="role">委员</span>')
-    for text in ("海韵小区", "沙子口", "青岛乙物业服务有限公司", "刘洋", "0102室", "0202室", "李娜", "陈静"):
+    for text in ("海韵小区", "沙子口", "青岛乙物业服务有限公司", "刘洋", "1层 0102", "2层 0202", "李娜", "陈静"):
         assert text not in html
 
 

@@ -46,7 +46,7 @@ def test_signup_links_the_owner_logs_in_and_goes_home(world: World):
     assert (attempt.matched, attempt.ip_address) == (True, "203.0.113.7")
     home = client.get("/").content.decode()
     assert "注册成功，已关联 1 套房屋。" in home
-    assert "0202室" in home
+    assert "2层 0202" in home
 
 
 def test_signup_mismatch_shows_refusal_keeps_input_and_creates_nothing(world: World):
