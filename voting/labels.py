@@ -96,3 +96,89 @@ CATEGORY_CHOICES = [
     for n, label in CATEGORY_LABELS.items()
 ]
 BALLOT_CHOICES = list(CHOICE_LABELS.items())
+
+# ------------------------------------------------------------------------------------------------ results
+# The result certificate, the results page, the admin review and the XLSX read these, so a figure is named
+# the same way everywhere. No algebraic symbols (A_total, N_part…): every figure is named in words, and every
+# percentage names its basis — participation against the total (quorum), votes against participants (approval).
+
+COUNT_LABELS = {
+    "total": gettext_lazy("总数"),
+    "participating": gettext_lazy("参与表决"),
+    **CHOICE_LABELS,
+}
+AREA_TOTAL_LABEL = gettext_lazy("专有部分总面积（㎡）")
+HEADS_TOTAL_LABEL = gettext_lazy("业主总人数")
+PARTS_TOTAL_LABEL = gettext_lazy("专有部分数")
+# Column headers of the count table: the quantity, then its percentage with the basis in the header.
+COUNT_HEADERS = {
+    "item": gettext_lazy("项目"),
+    "votes": gettext_lazy("表决意见"),
+    "area": gettext_lazy("面积（㎡）"),
+    "heads": gettext_lazy("人数"),
+    "area_of_total": gettext_lazy("占总面积"),
+    "heads_of_total": gettext_lazy("占总人数"),
+    "area_of_participating": gettext_lazy("占参与表决面积"),
+    "heads_of_participating": gettext_lazy("占参与表决人数"),
+}
+# Which basis each line's percentage is taken against: the law's (quorum: the total; approval: participants).
+COUNT_BASIS = {
+    "total": None,
+    "participating": "total",
+    "for": "participating",
+    "against": "participating",
+    "abstain": "participating",
+}
+# The XLSX's one-row-per-motion table spells each column out: "同意面积（㎡）", "同意面积占参与表决面积".
+COUNT_COLUMNS = {
+    "area": gettext_lazy("%(line)s面积（㎡）"),
+    "heads": gettext_lazy("%(line)s人数"),
+    "area_percent": gettext_lazy("%(line)s面积%(basis)s"),
+    "heads_percent": gettext_lazy("%(line)s人数%(basis)s"),
+}
+
+# Candidate rows of an election: the same columns on the page, the certificate and the XLSX.
+CANDIDATE_HEADERS = {
+    "name": gettext_lazy("候选人"),
+    "area_for": gettext_lazy("同意面积（㎡）"),
+    "area_percent": gettext_lazy("同意面积占参与表决面积"),
+    "heads_for": gettext_lazy("同意人数"),
+    "heads_percent": gettext_lazy("同意人数占参与表决人数"),
+    "outcome": gettext_lazy("是否达到法定比例"),
+    "status": gettext_lazy("当选情况"),
+}
+ELECTED_NAMES = gettext_lazy("当选：%(names)s")
+NOBODY_ELECTED = gettext_lazy("无人当选")
+TIED_NAMES = gettext_lazy("票数相同（须依议事规则另行确定）：%(names)s")
+
+# The summary line: each inequality with its worked figures, "同意面积 700.00㎡ / 参与 800.00㎡ = 87.50% > 50%".
+# The sign comes from the exact cross-multiplied check, never from the rounded-down percentage.
+SUMMARY_TERMS = {
+    "quorum_area": gettext_lazy("参与面积 %(part)s㎡ / 总面积 %(whole)s㎡ = %(percent)s %(sign)s %(bound)s"),
+    "quorum_heads": gettext_lazy("参与人数 %(part)s / 总人数 %(whole)s = %(percent)s %(sign)s %(bound)s"),
+    "approval_area": gettext_lazy("同意面积 %(part)s㎡ / 参与 %(whole)s㎡ = %(percent)s %(sign)s %(bound)s"),
+    "approval_heads": gettext_lazy("同意人数 %(part)s / 参与 %(whole)s = %(percent)s %(sign)s %(bound)s"),
+}
+# (bound, sign when it holds, sign when it fails) per check: "以上" includes the bound; "过半数" does not.
+SUMMARY_BOUNDS = {
+    "quorum": ("2/3", "≥", "<"),
+    "ordinary": ("50%", ">", "≤"),
+    "major": ("75%", "≥", "<"),
+}
+SUMMARY_SEPARATOR = gettext_lazy("；")
+DEEMED_SUMMARY = gettext_lazy("视为同意计票")
+
+# The notice's closing lines: who issues it, the seal and date, and the objection period.
+NOTICE_LABELS = {
+    "summary": gettext_lazy("表决结果摘要"),
+    "issuer": gettext_lazy("发布单位"),
+    "seal": gettext_lazy("（盖章）"),
+    "date": gettext_lazy("日期"),
+    "blank_date": gettext_lazy("　　年　　月　　日"),
+    "check": gettext_lazy("法定比例核验"),
+    "objection": gettext_lazy("异议期"),
+}
+NOTICE_DATE = gettext_lazy("%(year)s年%(month)s月%(day)s日")
+STREET_OFFICE = gettext_lazy("%(street)s办事处")
+TOWN_GOVERNMENT = gettext_lazy("%(town)s人民政府")
+OBJECTION_TEXT = gettext_lazy("业主对表决结果有异议的，可自公告之日起 %(days)s 日内向%(issuer)s提出。")

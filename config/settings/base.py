@@ -237,6 +237,10 @@ VOTING_MIN_WINDOW_DAYS = env.int("VOTING_MIN_WINDOW_DAYS", default=5)
 VOTING_MAX_WINDOW_DAYS = env.int("VOTING_MAX_WINDOW_DAYS", default=60)
 # Largest scan of a paper ballot or a written proxy mandate (PDF, JPEG or PNG).
 VOTING_SCAN_MAX_BYTES = env.int("VOTING_SCAN_MAX_BYTES", default=10 * 1024 * 1024)
+# The result notice (结果公告): who issues it (empty: the compound's street office, from the registry) and the
+# days owners have to object, counted from publication.
+VOTING_RESULT_ISSUER = env("VOTING_RESULT_ISSUER", default="")
+VOTING_OBJECTION_DAYS = env.int("VOTING_OBJECTION_DAYS", default=15)
 
 REGISTRATION_FEED_URL = env("REGISTRATION_FEED_URL", default="")
 REGISTRATION_FEED_DIR = env("REGISTRATION_FEED_DIR", default="")

@@ -25,8 +25,10 @@ def _sheet(response):
 
 
 def _row(ws, title):
-    """The first row whose second cell is `title` (the motions table)."""
-    return next(row for row in ws.iter_rows(values_only=True) if row[1] == title)
+    """The row of the motions table (the one headed "类别") whose second cell is `title`."""
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[2] == "类别")
+    return next(row for row in rows[start:] if row[1] == title)
 
 
 @pytest.mark.parametrize("who", ["owner", "official"])
@@ -78,12 +80,22 @@ def test_published_certificate_states_example_1_with_every_inequality(electorate
     html = response.content.decode()
     assert response.status_code == HTTPStatus.OK
     [motion] = response.context["motions"]
-    assert [(row["symbols"], row["area"], row["heads"]) for row in motion["table"]] == [
-        ("A_total / N_total", Decimal("1000.00"), 10),
-        ("A_part / N_part", Decimal("800.00"), 8),
-        ("A_for / N_for", Decimal("700.00"), 7),
-        ("A_against / N_against", Decimal("100.00"), 1),
-        ("A_abstain / N_abstain", Decimal("0.00"), 0),
+    assert [
+        (
+            str(row["label"]),
+            row["basis"],
+            row["area"],
+            row["area_percent"],
+            row["heads"],
+            row["heads_percent"],
+        )
+        for row in motion["table"]
+    ] == [
+        ("总数", None, Decimal("1000.00"), "", 10, ""),
+        ("参与表决", "total", Decimal("800.00"), "80.00%", 8, "80.00%"),
+        ("同意", "participating", Decimal("700.00"), "87.50%", 7, "87.50%"),
+        ("反对", "participating", Decimal("100.00"), "12.50%", 1, "12.50%"),
+        ("弃权", "participating", Decimal("0.00"), "0.00%", 0, "0.00%"),
     ]
     assert [(c["expression"], c["holds"]) for c in motion["checks"]] == [
         ("800.00 × 3 ≥ 1000.00 × 2", True),
@@ -155,12 +167,22 @@ def test_xlsx_holds_the_same_numbers(electorate):
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert response["Content-Disposition"] == f'attachment; filename="assembly-{a.pk}-certificate.xlsx"'
     ws = _sheet(response)
-    assert _row(ws, "选聘物业服务企业")[4:] == (1000, 10, 800, 8, 700, 7, 100, 1, 0, 0, "通过")
-    assert _row(ws, "筹集维修资金")[4:] == (1000, 10, 800, 8, 700, 7, 100, 1, 0, 0, "通过")
-    header = next(r for r in ws.iter_rows() if r[4].value == "A_total")
+    header = next(r for r in ws.iter_rows() if r[2].value == "类别")
+    assert [c.value for c in header[4:]] == [
+        "专有部分总面积（㎡）", "业主总人数",
+        "参与表决面积（㎡）", "参与表决面积占总面积", "参与表决人数", "参与表决人数占总人数",
+        "同意面积（㎡）", "同意面积占参与表决面积", "同意人数", "同意人数占参与表决人数",
+        "反对面积（㎡）", "反对面积占参与表决面积", "反对人数", "反对人数占参与表决人数",
+        "弃权面积（㎡）", "弃权面积占参与表决面积", "弃权人数", "弃权人数占参与表决人数",
+        "结果",
+    ]  # fmt: skip
+    counts = (1000, 10, 800, "80.00%", 8, "80.00%", 700, "87.50%", 7, "87.50%", 100, "12.50%", 1, "12.50%")
+    assert _row(ws, "选聘物业服务企业")[4:] == (*counts, 0, "0.00%", 0, "0.00%", "通过")
+    assert _row(ws, "筹集维修资金")[4:] == (*counts, 0, "0.00%", 0, "0.00%", "通过")
     data = ws[header[0].row + 1]
-    assert [c.number_format for c in data[4:14:2]] == ["0.00"] * 5
-    assert [c.data_type for c in data[4:14]] == ["n"] * 10
+    areas = [data[i] for i in (4, 6, 10, 14, 18)]
+    assert [c.number_format for c in areas] == ["0.00"] * 5
+    assert [c.data_type for c in areas + [data[i] for i in (5, 8, 12, 16, 20)]] == ["n"] * 10
     expressions = [row[3] for row in ws.iter_rows(values_only=True)]
     assert "800.00 × 3 ≥ 1000.00 × 2" in expressions
     assert "700.00 × 4 ≥ 800.00 × 3" in expressions
@@ -190,11 +212,28 @@ def test_election_certificate_reports_a_tie_unbroken(electorate):
     [m] = page.context["motions"]
     assert [(c["name"], c["status"]) for c in m["candidate_rows"]] == [("赵一", "tie"), ("钱二", "tie")]
     assert html.count("票数相同，未自动决定") == 2
+    assert "票数相同（须依议事规则另行确定）：赵一、钱二" in html  # the summary
     assert "300.00 × 2 &gt; 300.00" in html
-    rows = [r for r in sheet.iter_rows(values_only=True) if r[2] in ("赵一", "钱二")]
-    assert [(r[2], r[4], r[5], r[11]) for r in rows] == [
-        ("赵一", 300, 3, "票数相同，未自动决定（须依议事规则另行确定）"),
-        ("钱二", 300, 3, "票数相同，未自动决定（须依议事规则另行确定）"),
+    rows = [r for r in sheet.iter_rows(values_only=True) if r[3] in ("赵一", "钱二")]
+    assert [r[3:10] for r in rows] == [
+        (
+            "赵一",
+            300,
+            "100.00%",
+            3,
+            "100.00%",
+            "达到同意比例",
+            "票数相同，未自动决定（须依议事规则另行确定）",
+        ),
+        (
+            "钱二",
+            300,
+            "100.00%",
+            3,
+            "100.00%",
+            "达到同意比例",
+            "票数相同，未自动决定（须依议事规则另行确定）",
+        ),
     ]
 
 
@@ -226,8 +265,25 @@ def test_deemed_consent_shows_both_tallies_and_the_units(electorate):
     assert "700.00 × 2 &gt; 800.00" in html
     assert e.numbers[8] in html and e.numbers[9] in html
     deemed_row = next(r for r in sheet.iter_rows(values_only=True) if r[2] == "计入同意")
-    assert deemed_row[3:12] == (800, 8, 700, 7, 100, 1, 0, 0, "通过")
-    assert deemed_row[12] == "、".join(e.numbers[8:10])
+    assert deemed_row[3:20] == (
+        *(800, "80.00%", 8, "80.00%", 700, "87.50%", 7, "87.50%"),
+        *(100, "12.50%", 1, "12.50%", 0, "0.00%", 0, "0.00%"),
+        "通过",
+    )
+    assert deemed_row[20] == "、".join(e.numbers[8:10])
+    summary = [r[1:4] for r in sheet.iter_rows(values_only=True) if r[0] == 1][:2]
+    assert summary == [
+        (
+            "选聘物业服务企业",
+            "未达到参与表决的法定比例",
+            "参与面积 600.00㎡ / 总面积 1000.00㎡ = 60.00% < 2/3；参与人数 6 / 总人数 10 = 60.00% < 2/3",
+        ),
+        (
+            "选聘物业服务企业（视为同意计票）",
+            "通过",
+            "同意面积 700.00㎡ / 参与 800.00㎡ = 87.50% > 50%；同意人数 7 / 参与 8 = 87.50% > 50%",
+        ),
+    ]
 
 
 def test_results_permission_matrix_before_and_after_publication(world, electorate):
