@@ -549,7 +549,9 @@ def certificate_xlsx(*, assembly: Assembly) -> bytes:
                     str(d["side_label"]),
                     *_count_cells(d["table"], with_total=False),
                     str(d["outcome_label"]),
-                    "、".join(u["number"] for u in d["units"]),
+                    "、".join(
+                        f"{u['place']}（{u['number']}）" if u["place"] else u["number"] for u in d["units"]
+                    ),
                 ],
             )
             r += 1

@@ -270,7 +270,7 @@ def test_deemed_consent_shows_both_tallies_and_the_units(electorate):
         *(100, "12.50%", 1, "12.50%", 0, "0.00%", 0, "0.00%"),
         "通过",
     )
-    assert deemed_row[20] == "、".join(e.numbers[8:10])
+    assert deemed_row[20] == f"1号楼 1层 0009（{e.numbers[8]}）、1号楼 1层 0010（{e.numbers[9]}）"
     summary = [r[1:4] for r in sheet.iter_rows(values_only=True) if r[0] == 1][:2]
     assert summary == [
         (
