@@ -46,6 +46,7 @@ ORDINARY = MotionSpec(title="选聘物业服务企业", category=4)
 RAISE_FUNDS = MotionSpec(title="筹集维修资金", category=6)
 RECORDS = [BallotSubmission, CountedBallot, MotionResult, AuditEntry, VoteRefusal, ChoiceAccess]
 NOT_FOUND = "不存在"
+TURNOUT_LIST_QUERIES = 8  # session, account, scope, estimate, count, two permission look-ups, the page
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -1160,3 +1161,45 @@ def test_records_read_in_beijing_time_across_the_utc_date_boundary(world, electo
     page_text = _visible_text(page_of_counted)
     assert "投票时间: 2026年12月4日 01:30" in page_text
     assert ("2026-12-03" in page_text, "12月3日" in page_text) == (False, False)
+
+
+def test_the_assembly_list_shows_turnout_by_heads_and_area(world, electorate):
+    # given: 4 heads over 400 m²; the owners of 100 m² and 150 m² voted — 2 / 4 heads, 250 / 400 = 62.50 %
+    e = electorate(["100.00", "100.00", "50.00", "150.00"])
+    a = open_assembly(e, [ORDINARY])
+    _vote(a, [e.owners[0], e.owners[3]], "for")
+    now = timezone.now()
+    draft = assembly_create(
+        actor=e.official,
+        compound=e.compound,
+        title="草稿会议",
+        opens_at=now + dt.timedelta(days=20),
+        closes_at=now + dt.timedelta(days=27),
+        motions=[ORDINARY],
+    )
+    client = browser_as(e.official)
+    # when
+    response = client.get(url("assembly_changelist"))
+    # then
+    model_admin = admin.site._registry[Assembly]
+    rows = {obj.pk: model_admin.turnout(obj) for obj in response.context["cl"].result_list}
+    assert rows == {a.pk: "2 / 4 人 · 面积 62.50%", draft.pk: "-"}
+    assert "参与投票（人数 · 面积）" in _headers(response)
+    assert "2 / 4 人 · 面积 62.50%" in response.content.decode()
+
+
+def test_the_assembly_list_with_turnout_runs_a_fixed_number_of_queries(world, electorate):
+    # given: one assembly with votes, then four more with votes each
+    e = electorate(["100.00"] * 6)
+    client = browser_as(e.official)
+    _vote(open_assembly(e, [ORDINARY]), e.owners[:2], "for")
+    few = _queries(client, url("assembly_changelist"))
+    for i in range(4):
+        _vote(open_assembly(e, [ORDINARY]), e.owners[: i + 3], "for")
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url("assembly_changelist"))
+    # then
+    assert len(response.context["cl"].result_list) == 5
+    assert len(ctx.captured_queries) == few == TURNOUT_LIST_QUERIES
+    assert sum("voting_countedballot" in q["sql"] for q in ctx.captured_queries) == 1
