@@ -1203,3 +1203,57 @@ def test_the_assembly_list_with_turnout_runs_a_fixed_number_of_queries(world, el
     assert len(response.context["cl"].result_list) == 5
     assert len(ctx.captured_queries) == few == TURNOUT_LIST_QUERIES
     assert sum("voting_countedballot" in q["sql"] for q in ctx.captured_queries) == 1
+
+
+def _site_page(response) -> str:
+    assert "base.html" in [t.name for t in response.templates]
+    return response.content.decode()
+
+
+def test_a_forbidden_admin_page_answers_with_the_sites_403_page_in_chinese(scene, world):
+    # given: a property firm's account, and an official who sees the assembly but does not run it
+    assign_perm("registry.view_compound", world.official_b, scene.e.compound)
+    firm, seconded = browser_as(world.firm_a), browser_as(world.official_b)
+    # when
+    responses = [firm.get(url("assembly_changelist")), seconded.get(page(scene.draft, "action", "announce"))]
+    # then
+    for response in responses:
+        assert response.status_code == HTTPStatus.FORBIDDEN
+        assert "403.html" in [t.name for t in response.templates]
+        content = _site_page(response)
+        assert "无权访问" in content
+        assert "403 Forbidden" not in content
+
+
+def test_a_missing_page_answers_with_the_sites_404_page_in_chinese(scene, world):
+    # given: an owner of another compound, and an official asking for an admin page that does not exist
+    other_owner, official = browser_as(world.alice), browser_as(scene.e.official)
+    # when
+    responses = [
+        other_owner.get(f"/voting/{scene.open.pk}/"),
+        other_owner.get(f"/voting/{scene.open.pk}/ballot/"),
+        official.get("/admin/voting/nothing-here/"),
+    ]
+    # then
+    for response in responses:
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert "404.html" in [t.name for t in response.templates]
+        content = _site_page(response)
+        assert "页面不存在" in content
+        assert "您要找的页面不存在，或您无权查看。" in content
+        assert "Not Found" not in content
+
+
+def test_the_motion_table_carries_its_screen_fitting_style(world, electorate):
+    # given
+    e = electorate(["100.00"])
+    client = browser_as(e.official)
+    # when
+    response = client.get(url("assembly_add"))
+    # then
+    content = response.content.decode()
+    assert '<link href="/static/voting/admin_motions.css" media="all" rel="stylesheet">' in content
+    assert 'id="motions-group"' in content
+    title_box = re.search(r'<textarea[^>]*name="motions-0-title"[^>]*>', content)
+    assert title_box is not None
+    assert ('rows="3"' in title_box.group(0), 'maxlength="300"' in title_box.group(0)) == (True, True)

@@ -11,6 +11,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -96,6 +97,12 @@ class MotionInline(admin.TabularInline):
     readonly_fields = ("category_display", "threshold_display", "candidate_list")
     verbose_name = _("表决事项")
     verbose_name_plural = _("表决事项（民法典第二百七十八条）")
+
+    # Long titles wrap in a three-line box instead of scrolling inside a one-line input.
+    formfield_overrides = {models.CharField: {"widget": forms.Textarea(attrs={"rows": 3})}}
+
+    class Media:
+        css = {"all": ["voting/admin_motions.css"]}  # fits the table to a 1366-pixel screen
 
     def _editable(self, request: HttpRequest, obj: Assembly | None) -> bool:
         return may_use_voting_admin(request.user) and (obj is None or obj.status == S.DRAFT)
