@@ -1,12 +1,12 @@
 """The one vocabulary of voting labels: art. 278 categories, thresholds, choices, inequalities, outcomes,
-candidates, deemed consent, channels. The admin, the owner pages, the certificate and its XLSX all read them
+candidates, deemed consent, channels, the log's actions and the refusals' codes. The admin, the owner pages, the certificate and its XLSX all read them
 from here, so a label is worded once (in Chinese, with the English catalogue in locale/)."""
 
 from django.utils.text import format_lazy
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from voting.models import MAJOR_CATEGORIES, MotionResult
+from voting.models import MAJOR_CATEGORIES, BallotSubmission, MotionResult
 
 # Civil Code art. 278, para. 1, items (一)–(九).
 CATEGORY_LABELS = {
@@ -182,3 +182,47 @@ NOTICE_DATE = gettext_lazy("%(year)s年%(month)s月%(day)s日")
 STREET_OFFICE = gettext_lazy("%(street)s办事处")
 TOWN_GOVERNMENT = gettext_lazy("%(town)s人民政府")
 OBJECTION_TEXT = gettext_lazy("业主对表决结果有异议的，可自公告之日起 %(days)s 日内向%(issuer)s提出。")
+CHANNEL_LABELS = dict(BallotSubmission.Channel.choices)
+
+# Every action the services write to an assembly's log (`audit_append` callers; ballots as `ballot.<channel>`).
+# The code itself is hashed into the chain and stays in the row; people read these words.
+AUDIT_ACTION_LABELS = {
+    "assembly.create": gettext_lazy("创建会议"),
+    "assembly.update": gettext_lazy("修改会议草稿"),
+    "roll.freeze": gettext_lazy("冻结表决名册"),
+    "assembly.announce": gettext_lazy("发布会议公告"),
+    "assembly.open": gettext_lazy("开始投票"),
+    "assembly.close": gettext_lazy("截止投票"),
+    "assembly.cancel": gettext_lazy("取消会议"),
+    "assembly.tally": gettext_lazy("计票"),
+    "assembly.retally": gettext_lazy("重新计票"),
+    "assembly.publish": gettext_lazy("公布表决结果"),
+    "subject.delivery": gettext_lazy("登记表决票送达"),
+    "proxy.mandate": gettext_lazy("登记委托投票"),
+    "ballot.online": gettext_lazy("网上投票"),
+    "ballot.paper": gettext_lazy("录入纸质票"),
+}
+
+# Every code a refused ballot is recorded with (`VoteRefusal.code`: the ballot services' refusals).
+REFUSAL_LABELS = {
+    "not_open": gettext_lazy("不在投票期内"),
+    "not_on_roll": gettext_lazy("不在表决名册上"),
+    "not_designated_voter": gettext_lazy("不是共有房屋的表决代表"),
+    "part_of_larger_subject": gettext_lazy("房屋属于名册冻结时更大的投票主体"),
+    "already_voted": gettext_lazy("已投票，本次会议不允许改票"),
+    "incomplete_ballot": gettext_lazy("选票未填写完整"),
+    "invalid_choice": gettext_lazy("表决内容不正确"),
+    "scan_required": gettext_lazy("未附纸质票扫描件"),
+    "scan_too_large": gettext_lazy("扫描件过大"),
+    "scan_invalid_type": gettext_lazy("扫描件格式不符"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    """The log action in words ('网上投票'); an action without a label yet shows its code rather than nothing."""
+    return str(AUDIT_ACTION_LABELS.get(action, action))
+
+
+def refusal_label(code: str) -> str:
+    """A refusal's reason in words ('已投票，本次会议不允许改票'); an unknown code shows as itself."""
+    return str(REFUSAL_LABELS.get(code, code))

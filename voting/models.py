@@ -1,13 +1,28 @@
 """Owners' assemblies (业主大会) under Civil Code art. 278: the frozen roll, append-only ballots, the tally,
 and a hash-chained audit log. Rules are in `voting/services/`; invariants PostgreSQL can hold are here."""
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 AREA = {"max_digits": 14, "decimal_places": 2}
 MAJOR_CATEGORIES = frozenset({6, 7, 8})  # raise funds, rebuild, change use of common parts: ≥ 3/4
+
+
+def beijing_minute(moment: Any) -> str:
+    """'2026-12-04 01:30（北京时间）': a stored (UTC) moment as people read it, in the city's zone."""
+    if moment is None:
+        return "-"
+    return gettext("%(when)s（北京时间）") % {"when": f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"}
+
+
+def _assembly_name(assembly: "Assembly") -> str:
+    return f"{assembly.compound.name} {assembly.title}"
 
 
 class Assembly(models.Model):
@@ -260,7 +275,12 @@ class BallotSubmission(models.Model):
         ordering = ["assembly", "cast_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.subject} {self.cast_at:%Y-%m-%d %H:%M}"
+        return gettext("第%(n)s张选票（%(channel)s） · %(assembly)s · %(when)s") % {
+            "n": self.pk,
+            "channel": self.get_channel_display(),
+            "assembly": _assembly_name(self.assembly),
+            "when": beijing_minute(self.cast_at),
+        }
 
 
 class CountedBallot(models.Model):
@@ -278,7 +298,11 @@ class CountedBallot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.subject_id} → {self.submission_id}"
+        return gettext("第%(n)s张计入的选票 · %(assembly)s · %(when)s") % {
+            "n": self.submission_id,
+            "assembly": _assembly_name(self.assembly),
+            "when": beijing_minute(self.submission.cast_at),
+        }
 
 
 class VoteRefusal(models.Model):
@@ -295,7 +319,13 @@ class VoteRefusal(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.at:%Y-%m-%d %H:%M}"
+        from voting.labels import refusal_label  # the labels read the models
+
+        return gettext("被拒绝的投票：%(reason)s · %(assembly)s · %(when)s") % {
+            "reason": refusal_label(self.code),
+            "assembly": _assembly_name(self.assembly),
+            "when": beijing_minute(self.at),
+        }
 
 
 class MotionResult(models.Model):
@@ -326,7 +356,10 @@ class MotionResult(models.Model):
         verbose_name_plural = _("表决结果")
 
     def __str__(self) -> str:
-        return f"{self.motion_id} {self.outcome}"
+        return gettext("%(motion)s · %(outcome)s") % {
+            "motion": self.motion,
+            "outcome": self.get_outcome_display(),
+        }
 
 
 class AuditEntry(models.Model):
@@ -348,7 +381,14 @@ class AuditEntry(models.Model):
         constraints = [models.UniqueConstraint(fields=["assembly", "seq"], name="audit_seq_unique")]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action}"
+        from voting.labels import audit_action_label  # the labels read the models
+
+        return gettext("会议日志第%(seq)s条：%(action)s · %(assembly)s · %(when)s") % {
+            "seq": self.seq,
+            "action": audit_action_label(self.action),
+            "assembly": _assembly_name(self.assembly),
+            "when": beijing_minute(self.at),
+        }
 
 
 class ChoiceAccess(models.Model):
@@ -366,7 +406,11 @@ class ChoiceAccess(models.Model):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.at:%Y-%m-%d %H:%M}"
+        return gettext("%(user)s 查看个人表决内容 · %(assembly)s · %(when)s") % {
+            "user": self.user.get_username(),
+            "assembly": _assembly_name(self.assembly),
+            "when": beijing_minute(self.at),
+        }
 
 
 class Notification(models.Model):
@@ -425,4 +469,8 @@ class ProxyMandate(models.Model):
         indexes = [models.Index(fields=["assembly", "proxy"], name="proxy_by_account")]
 
     def __str__(self) -> str:
-        return f"{self.subject_id} → {self.proxy_id}"
+        return gettext("委托投票：投票主体 %(subject)s 由 %(proxy)s 代理 · %(assembly)s") % {
+            "subject": self.subject.key,
+            "proxy": self.proxy.get_username(),
+            "assembly": _assembly_name(self.assembly),
+        }

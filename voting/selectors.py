@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -92,6 +92,21 @@ def participation_summary(*, assembly: Assembly) -> dict[str, Any]:
         "heads_percent": percent_down(agg["n"], assembly.heads_total or 0),
         "area_percent": percent_down(area, assembly.area_total or 0),
     }
+
+
+def assemblies_with_turnout(*, queryset: QuerySet[Assembly]) -> QuerySet[Assembly]:
+    """The assemblies annotated with `turnout_heads` and `turnout_area`: the subjects with a counted ballot
+    and their area, as `participation_summary` counts them — two correlated subqueries in the list's one
+    statement, whatever the number of rows (no choices read; safe while voting is open)."""
+    counted = CountedBallot.objects.filter(assembly=OuterRef("pk")).order_by().values("assembly")
+    return queryset.annotate(
+        turnout_heads=Coalesce(Subquery(counted.annotate(n=Count("pk")).values("n")), 0),
+        turnout_area=Coalesce(
+            Subquery(counted.annotate(area=Sum("subject__area")).values("area")),
+            Value(Decimal("0.00")),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+    )
 
 
 def results_visible_to(*, user: User, assembly: Assembly) -> bool:

@@ -3,6 +3,7 @@ service, refusals as messages, ballots/results/log read-only for everyone, no ch
 page while voting is open, individual choices only after the close with a reason (access-logged)."""
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from http import HTTPStatus
@@ -45,6 +46,7 @@ ORDINARY = MotionSpec(title="选聘物业服务企业", category=4)
 RAISE_FUNDS = MotionSpec(title="筹集维修资金", category=6)
 RECORDS = [BallotSubmission, CountedBallot, MotionResult, AuditEntry, VoteRefusal, ChoiceAccess]
 NOT_FOUND = "不存在"
+TURNOUT_LIST_QUERIES = 8  # session, account, scope, estimate, count, two permission look-ups, the page
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -1023,3 +1025,233 @@ def test_the_participation_page_runs_a_bounded_number_of_queries(world, electora
     # then
     assert many == few
     assert many <= 12
+
+
+# --------------------------------------------------------------------------- words, times, turnout, errors
+
+
+def _headers(response) -> list[str]:
+    """The column headers of a changelist, as shown (the action checkbox left out)."""
+    from django.contrib.admin.templatetags.admin_list import result_headers
+
+    return [str(h["text"]) for h in result_headers(response.context["cl"]) if "<input" not in str(h["text"])]
+
+
+def _visible_text(response) -> str:
+    """The page's text without tags and attributes (filter links carry codes in their query strings)."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_the_log_is_listed_in_chinese_words_and_keeps_the_code_on_the_entrys_page(scene):
+    # given
+    client = browser_as(scene.e.official)
+    ballot = AuditEntry.objects.filter(assembly=scene.tallied, action="ballot.online").first()
+    # when
+    listed = client.get(url("auditentry_changelist") + f"?assembly={scene.tallied.pk}")
+    entry = client.get(change_url(ballot))
+    # then
+    text = _visible_text(listed)
+    assert _headers(listed) == ["会议", "序号", "时间", "操作人", "操作"]
+    for words in ["创建会议", "冻结表决名册", "发布会议公告", "开始投票", "网上投票", "截止投票", "计票"]:
+        assert words in text
+    for code in ["assembly.create", "roll.freeze", "assembly.announce", "ballot.online", "assembly.tally"]:
+        assert code not in text
+    assert [str(label) for _code, label in listed.context["cl"].filter_specs[1].lookup_choices][:3] == [
+        "创建会议",
+        "修改会议草稿",
+        "冻结表决名册",
+    ]
+    assert entry.status_code == HTTPStatus.OK
+    entry_text = _visible_text(entry)
+    assert "操作代码（计入哈希链）" in entry_text
+    assert "ballot.online" in entry_text
+
+
+def test_refusals_and_choice_accesses_are_listed_in_chinese_words(scene):
+    # given: the scene's tallied assembly has one refused revote and one logged look at a unit's choices
+    client = browser_as(scene.e.official)
+    # when
+    refusals = client.get(url("voterefusal_changelist") + f"?assembly={scene.tallied.pk}")
+    filtered = client.get(url("voterefusal_changelist") + "?code=already_voted")
+    looks = client.get(url("choiceaccess_changelist"))
+    # then
+    assert _headers(refusals) == ["时间", "会议", "账号", "拒绝原因"]
+    assert "已投票，本次会议不允许改票" in _visible_text(refusals)
+    assert "already_voted" not in _visible_text(refusals)
+    assert [r.code for r in filtered.context["cl"].result_list] == ["already_voted"]
+    assert _headers(looks) == ["查看时间", "会议", "查看人", "投票主体（房屋）", "事由"]
+
+
+@pytest.mark.parametrize("model", [Assembly, *RECORDS], ids=lambda m: m.__name__)
+def test_every_column_of_every_voting_list_is_headed_in_chinese(scene, root, model):
+    # given
+    client = browser_as(root)
+    # when
+    response = client.get(url(f"{model._meta.model_name}_changelist"))
+    # then
+    headers = _headers(response)
+    assert headers
+    assert [h for h in headers if not re.search(r"[\u4e00-\u9fff]", h)] == []
+
+
+def test_every_log_action_and_refusal_code_the_services_write_has_a_label():
+    # given: the codes written in the source (ballots log as `ballot.<channel>`)
+    from pathlib import Path
+
+    from voting.labels import AUDIT_ACTION_LABELS, REFUSAL_LABELS
+
+    root = Path(__file__).resolve().parents[2] / "voting"
+    services = "".join(p.read_text() for p in sorted((root / "services").glob("*.py")))
+    actions = set(re.findall(r'action="([a-z_.]+)"', services))
+    actions |= {"assembly.tally", "assembly.retally"}  # written as a conditional expression
+    actions |= {f"ballot.{c}" for c in BallotSubmission.Channel.values}
+    refusing = "".join(
+        (root / name).read_text() for name in ["services/ballots.py", "services/scans.py", "selectors.py"]
+    )
+    not_refusals = {"forbidden", "not_tallied", "still_open"}  # raised, never recorded as a refusal
+    codes = set(re.findall(r'code="([a-z_]+)"', refusing)) - not_refusals
+    # when
+    missing_actions = actions - set(AUDIT_ACTION_LABELS)
+    missing_codes = codes - set(REFUSAL_LABELS)
+    # then
+    assert len(actions) == 14
+    assert missing_actions == set()
+    assert missing_codes == set()
+
+
+def test_records_read_in_beijing_time_across_the_utc_date_boundary(world, electorate, clock):
+    # given: everything happens at 17:30 UTC on 3 December, 01:30 on 4 December in Beijing
+    clock.now = dt.datetime(2026, 12, 3, 17, 30, tzinfo=dt.UTC)
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+    _vote(a, e.owners[:1], "for")
+    with pytest.raises(WrongState):
+        _vote(a, e.owners[:1], "against")  # revote is off: refused and recorded
+    close(e, a)
+    assembly_tally(assembly=a, actor=e.official)
+    a.refresh_from_db()
+    ballot_choices_for_official(user=e.official, assembly=a, unit_number=e.numbers[0], reason="复核")
+    submission = BallotSubmission.objects.get(assembly=a)
+    counted = CountedBallot.objects.get(assembly=a)
+    place = f"{e.compound.name} 测试业主大会"
+    when = "2026-12-04 01:30（北京时间）"
+    # when
+    shown = {
+        "submission": str(submission),
+        "counted": str(counted),
+        "refusal": str(VoteRefusal.objects.get(assembly=a)),
+        "log": str(AuditEntry.objects.get(assembly=a, action="ballot.online")),
+        "look": str(ChoiceAccess.objects.get(assembly=a)),
+        "result": str(MotionResult.objects.get(motion__assembly=a)),
+    }
+    page_of_counted = browser_as(e.official).get(change_url(counted))
+    # then
+    seq = AuditEntry.objects.get(assembly=a, action="ballot.online").seq
+    assert shown == {
+        "submission": f"第{submission.pk}张选票（网上投票） · {place} · {when}",
+        "counted": f"第{submission.pk}张计入的选票 · {place} · {when}",
+        "refusal": f"被拒绝的投票：已投票，本次会议不允许改票 · {place} · {when}",
+        "log": f"会议日志第{seq}条：网上投票 · {place} · {when}",
+        "look": f"{e.official.username} 查看个人表决内容 · {place} · {when}",
+        "result": "1. 选聘物业服务企业 · 未达到参与表决的法定比例",
+    }
+    assert f"第{submission.pk}张计入的选票 · {place} · {when}" in page_of_counted.content.decode()
+    page_text = _visible_text(page_of_counted)
+    assert "投票时间: 2026年12月4日 01:30" in page_text
+    assert ("2026-12-03" in page_text, "12月3日" in page_text) == (False, False)
+
+
+def test_the_assembly_list_shows_turnout_by_heads_and_area(world, electorate):
+    # given: 4 heads over 400 m²; the owners of 100 m² and 150 m² voted — 2 / 4 heads, 250 / 400 = 62.50 %
+    e = electorate(["100.00", "100.00", "50.00", "150.00"])
+    a = open_assembly(e, [ORDINARY])
+    _vote(a, [e.owners[0], e.owners[3]], "for")
+    now = timezone.now()
+    draft = assembly_create(
+        actor=e.official,
+        compound=e.compound,
+        title="草稿会议",
+        opens_at=now + dt.timedelta(days=20),
+        closes_at=now + dt.timedelta(days=27),
+        motions=[ORDINARY],
+    )
+    client = browser_as(e.official)
+    # when
+    response = client.get(url("assembly_changelist"))
+    # then
+    model_admin = admin.site._registry[Assembly]
+    rows = {obj.pk: model_admin.turnout(obj) for obj in response.context["cl"].result_list}
+    assert rows == {a.pk: "2 / 4 人 · 面积 62.50%", draft.pk: "-"}
+    assert "参与投票（人数 · 面积）" in _headers(response)
+    assert "2 / 4 人 · 面积 62.50%" in response.content.decode()
+
+
+def test_the_assembly_list_with_turnout_runs_a_fixed_number_of_queries(world, electorate):
+    # given: one assembly with votes, then four more with votes each
+    e = electorate(["100.00"] * 6)
+    client = browser_as(e.official)
+    _vote(open_assembly(e, [ORDINARY]), e.owners[:2], "for")
+    few = _queries(client, url("assembly_changelist"))
+    for i in range(4):
+        _vote(open_assembly(e, [ORDINARY]), e.owners[: i + 3], "for")
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url("assembly_changelist"))
+    # then
+    assert len(response.context["cl"].result_list) == 5
+    assert len(ctx.captured_queries) == few == TURNOUT_LIST_QUERIES
+    assert sum("voting_countedballot" in q["sql"] for q in ctx.captured_queries) == 1
+
+
+def _site_page(response) -> str:
+    assert "base.html" in [t.name for t in response.templates]
+    return response.content.decode()
+
+
+def test_a_forbidden_admin_page_answers_with_the_sites_403_page_in_chinese(scene, world):
+    # given: a property firm's account, and an official who sees the assembly but does not run it
+    assign_perm("registry.view_compound", world.official_b, scene.e.compound)
+    firm, seconded = browser_as(world.firm_a), browser_as(world.official_b)
+    # when
+    responses = [firm.get(url("assembly_changelist")), seconded.get(page(scene.draft, "action", "announce"))]
+    # then
+    for response in responses:
+        assert response.status_code == HTTPStatus.FORBIDDEN
+        assert "403.html" in [t.name for t in response.templates]
+        content = _site_page(response)
+        assert "无权访问" in content
+        assert "403 Forbidden" not in content
+
+
+def test_a_missing_page_answers_with_the_sites_404_page_in_chinese(scene, world):
+    # given: an owner of another compound, and an official asking for an admin page that does not exist
+    other_owner, official = browser_as(world.alice), browser_as(scene.e.official)
+    # when
+    responses = [
+        other_owner.get(f"/voting/{scene.open.pk}/"),
+        other_owner.get(f"/voting/{scene.open.pk}/ballot/"),
+        official.get("/admin/voting/nothing-here/"),
+    ]
+    # then
+    for response in responses:
+        assert response.status_code == HTTPStatus.NOT_FOUND
+        assert "404.html" in [t.name for t in response.templates]
+        content = _site_page(response)
+        assert "页面不存在" in content
+        assert "您要找的页面不存在，或您无权查看。" in content
+        assert "Not Found" not in content
+
+
+def test_the_motion_table_carries_its_screen_fitting_style(world, electorate):
+    # given
+    e = electorate(["100.00"])
+    client = browser_as(e.official)
+    # when
+    response = client.get(url("assembly_add"))
+    # then
+    content = response.content.decode()
+    assert '<link href="/static/voting/admin_motions.css" media="all" rel="stylesheet">' in content
+    assert 'id="motions-group"' in content
+    title_box = re.search(r'<textarea[^>]*name="motions-0-title"[^>]*>', content)
+    assert title_box is not None
+    assert ('rows="3"' in title_box.group(0), 'maxlength="300"' in title_box.group(0)) == (True, True)

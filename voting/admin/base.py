@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -77,6 +78,12 @@ def pretty_json(value: Any) -> str:
         '<pre style="white-space: pre-wrap; margin: 0">{}</pre>',
         json.dumps(value, ensure_ascii=False, indent=2),
     )
+
+
+def local_time(value: Any) -> str:
+    """A moment as the admin's lists show it, in Beijing time: on a change page the value of a display method
+    is printed as it is, so a stored datetime would otherwise read in UTC."""
+    return formats.localize(timezone.localtime(value)) if value else "-"
 
 
 def part_label(part: RollPart) -> str:

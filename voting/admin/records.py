@@ -6,15 +6,24 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from voting.admin.base import (
     AssemblyFilter,
     RecordAdmin,
     assembly_link,
+    local_time,
     pretty_json,
     subject_parts,
     units_of,
+)
+from voting.labels import (
+    AUDIT_ACTION_LABELS,
+    CHANNEL_LABELS,
+    REFUSAL_LABELS,
+    audit_action_label,
+    refusal_label,
 )
 from voting.models import (
     AuditEntry,
@@ -24,6 +33,38 @@ from voting.models import (
     MotionResult,
     VoteRefusal,
 )
+
+
+class CodeFilter(admin.SimpleListFilter):
+    """A filter on a code column offering the codes by their Chinese labels (from `voting.labels`)."""
+
+    labels: dict[str, Any] = {}
+    field = ""
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(code, str(label)) for code, label in self.labels.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        return queryset.filter(**{self.field: value}) if value else queryset
+
+
+class ActionFilter(CodeFilter):
+    title = _("操作")
+    parameter_name = "action"
+    labels = AUDIT_ACTION_LABELS
+    field = "action"
+
+
+class RefusalFilter(CodeFilter):
+    title = _("拒绝原因")
+    parameter_name = "code"
+    labels = REFUSAL_LABELS
+    field = "code"
+
+
+def username(user: Any) -> str:
+    return user.get_username() if user is not None else "-"
 
 
 class AssemblyRecordAdmin(RecordAdmin):
@@ -101,13 +142,13 @@ class CountedBallotAdmin(AssemblyRecordAdmin):
     def receipt(self, obj: CountedBallot) -> str:
         return obj.submission.receipt
 
-    @admin.display(description=_("投票时间"))
-    def cast_at(self, obj: CountedBallot) -> Any:
-        return obj.submission.cast_at
+    @admin.display(description=_("投票时间"), ordering="submission__cast_at")
+    def cast_at(self, obj: CountedBallot) -> str:
+        return local_time(obj.submission.cast_at)
 
     @admin.display(description=_("方式"))
     def channel(self, obj: CountedBallot) -> str:
-        return obj.submission.get_channel_display()
+        return str(CHANNEL_LABELS.get(obj.submission.channel, obj.submission.channel))
 
 
 @admin.register(MotionResult)
@@ -160,39 +201,94 @@ class MotionResultAdmin(RecordAdmin):
 class AuditEntryAdmin(AssemblyRecordAdmin):
     """The hash-chained log: it says that someone voted, never what."""
 
-    list_display = ("assembly_link", "seq", "at", "actor", "action")
+    list_display = ("assembly_link", "seq_display", "at_display", "actor_display", "action_display")
     list_select_related = ("assembly", "actor")
-    list_filter = (AssemblyFilter, "action")
+    list_filter = (AssemblyFilter, ActionFilter)
     search_fields = ("action", "hash")
-    fields = ("assembly_link", "seq", "at", "actor", "action", "data_display", "prev_hash", "hash")
+    # The code is what the hash chain covers: shown on the entry's page for those who verify the chain.
+    fields = (
+        "assembly_link",
+        "seq_display",
+        "at_display",
+        "actor_display",
+        "action_display",
+        "action_code",
+        "data_display",
+        "prev_hash_display",
+        "hash_display",
+    )
     readonly_fields = fields
     ordering = ("-assembly__opens_at", "assembly", "seq")
+
+    @admin.display(description=_("序号"), ordering="seq")
+    def seq_display(self, obj: AuditEntry) -> int:
+        return obj.seq
+
+    @admin.display(description=_("时间"), ordering="at")
+    def at_display(self, obj: AuditEntry) -> str:
+        return local_time(obj.at)
+
+    @admin.display(description=_("操作人"), ordering="actor__username")
+    def actor_display(self, obj: AuditEntry) -> str:
+        return obj.actor.get_username() if obj.actor is not None else gettext("系统")
+
+    @admin.display(description=_("操作"), ordering="action")
+    def action_display(self, obj: AuditEntry) -> str:
+        return audit_action_label(obj.action)
+
+    @admin.display(description=_("操作代码（计入哈希链）"))
+    def action_code(self, obj: AuditEntry) -> str:
+        return obj.action
 
     @admin.display(description=_("内容"))
     def data_display(self, obj: AuditEntry) -> str:
         return pretty_json(obj.data)
+
+    @admin.display(description=_("上一条的哈希值"))
+    def prev_hash_display(self, obj: AuditEntry) -> str:
+        return obj.prev_hash
+
+    @admin.display(description=_("本条哈希值"))
+    def hash_display(self, obj: AuditEntry) -> str:
+        return obj.hash
 
 
 @admin.register(VoteRefusal)
 class VoteRefusalAdmin(AssemblyRecordAdmin):
     """Refused ballots with their code (late, not on the roll, not the designated co-owner, …)."""
 
-    list_display = ("at", "assembly_link", "user", "code")
+    list_display = ("at", "assembly_link", "user_display", "reason_display")
     list_select_related = ("assembly", "user")
-    list_filter = (AssemblyFilter, "code")
-    fields = ("at", "assembly_link", "user", "code")
+    list_filter = (AssemblyFilter, RefusalFilter)
+    fields = ("at", "assembly_link", "user_display", "reason_display", "code")  # the code, for support
     readonly_fields = fields
+
+    @admin.display(description=_("账号"), ordering="user__username")
+    def user_display(self, obj: VoteRefusal) -> str:
+        return username(obj.user)
+
+    @admin.display(description=_("拒绝原因"), ordering="code")
+    def reason_display(self, obj: VoteRefusal) -> str:
+        return refusal_label(obj.code)
 
 
 @admin.register(ChoiceAccess)
 class ChoiceAccessAdmin(AssemblyRecordAdmin):
     """Who looked at a unit's individual choices, when and why."""
 
-    list_display = ("at", "assembly_link", "user", "subject_units", "reason")
+    list_display = ("at_display", "assembly_link", "user_display", "subject_units", "reason")
     list_select_related = ("assembly", "user", "subject")
     list_filter = (AssemblyFilter,)
-    fields = ("at", "assembly_link", "user", "subject_units", "reason")
+    fields = ("at_display", "assembly_link", "user_display", "subject_units", "reason")
     readonly_fields = fields
+
+    @admin.display(description=_("查看时间"), ordering="at")
+    def at_display(self, obj: ChoiceAccess) -> str:
+        return local_time(obj.at)
+
+    @admin.display(description=_("查看人"), ordering="user__username")
+    def user_display(self, obj: ChoiceAccess) -> str:
+        return username(obj.user)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related(subject_parts())

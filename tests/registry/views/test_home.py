@@ -75,7 +75,16 @@ def test_alice_sees_exactly_her_unit_and_compound_a(world: World, committees):
     assert '<span class="role">主任</span> 张伟' in html
     assert '<span class="role">委员</span> 王丽' in html
     assert html.index('<span class="role">主任</span>') < html.index('<span class="role">委员</span>')
-    for text in ("海韵小区", "沙子口", "青岛乙物业服务有限公司", "刘洋", "1层 0102", "2层 0202", "李娜", "陈静"):
+    for text in (
+        "海韵小区",
+        "沙子口",
+        "青岛乙物业服务有限公司",
+        "刘洋",
+        "1层 0102",
+        "2层 0202",
+        "李娜",
+        "陈静",
+    ):
         assert text not in html
 
 
