@@ -5,7 +5,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from config.errors import ApplicationError, Forbidden, WrongState
 from registry.models import Compound, User
 from voting.models import Assembly, Candidate, Motion
 from voting.permissions import can_run_assembly
+from voting.schedule import schedule_check
 from voting.services.audit import audit_append
 from voting.services.roll import roll_freeze
 
@@ -158,24 +158,7 @@ def assembly_announce(*, actor: User, assembly: Assembly, now: dt.datetime | Non
         a = _locked(assembly)
         if a.status != S.DRAFT:
             raise WrongState(_("只有草稿状态的会议可以公告。"), code="wrong_state")
-        # A minimum of zero days means no minimum (acceptance tests announce meetings that open at once).
-        min_notice = settings.VOTING_MIN_NOTICE_DAYS
-        if min_notice and a.opens_at - now < dt.timedelta(days=min_notice):
-            raise ApplicationError(
-                _("公告须在投票开始前至少 %(days)s 天发布。") % {"days": settings.VOTING_MIN_NOTICE_DAYS},
-                code="notice_too_short",
-            )
-        window = a.closes_at - a.opens_at
-        if settings.VOTING_MIN_WINDOW_DAYS and window < dt.timedelta(days=settings.VOTING_MIN_WINDOW_DAYS):
-            raise ApplicationError(
-                _("投票期不得少于 %(days)s 天。") % {"days": settings.VOTING_MIN_WINDOW_DAYS},
-                code="window_too_short",
-            )
-        if window > dt.timedelta(days=settings.VOTING_MAX_WINDOW_DAYS):
-            raise ApplicationError(
-                _("投票期不得超过 %(days)s 天。") % {"days": settings.VOTING_MAX_WINDOW_DAYS},
-                code="window_too_long",
-            )
+        schedule_check(opens_at=a.opens_at, closes_at=a.closes_at, now=now)
         roll = roll_freeze(assembly=a)
         a.status, a.announced_at = S.ANNOUNCED, now
         a.roll_fingerprint, a.area_total, a.heads_total, a.parts_total = (
