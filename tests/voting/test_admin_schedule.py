@@ -262,3 +262,25 @@ def test_firm_staff_and_owners_have_no_reschedule_page(world, electorate, frozen
     assert response.status_code == expected
     assert expected == HTTPStatus.FORBIDDEN or response.url.startswith(reverse("admin:login"))
     assert database_state() == before
+
+
+def test_the_announce_confirmation_page_says_beforehand_what_would_be_refused(world, electorate, frozen):
+    # given: a draft opening at 09:59 on 16 December, for two days
+    e = electorate(["100.00"])
+    frozen(NOTICE)
+    a = assembly_create(
+        actor=e.official,
+        compound=e.compound,
+        title="草稿",
+        opens_at=_at(16, 9, 59),
+        closes_at=_at(18, 9, 59),
+        motions=[ORDINARY],
+    )
+    # when
+    response = browser_as(e.official).get(page(a, "action", "announce"))
+    # then
+    assert response.context["problems"] == [
+        "公告须在投票开始前至少 15 天发布：现在公告的，投票最早可于 2026-12-16 10:00（北京时间）开始。",
+        "投票期不得少于 5 天：投票于 2026-12-16 09:59 开始的，最早可于 2026-12-21 09:59（北京时间）截止。",
+    ]
+    assert 'id="schedule-problems"' in response.content.decode()

@@ -57,7 +57,7 @@ from voting.permissions import (
     may_use_voting_admin,
     runnable_compounds,
 )
-from voting.schedule import beijing
+from voting.schedule import beijing, schedule_problems
 from voting.selectors import (
     RESULT_STATES,
     assembly_motions,
@@ -436,6 +436,17 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
         preview = (
             roll_preview(assembly=assembly) if action == "announce" and assembly.status == S.DRAFT else None
         )
+        # What the announcement would refuse if confirmed now, with the lawful dates (voting.schedule).
+        problems = (
+            [
+                p.message
+                for p in schedule_problems(
+                    opens_at=assembly.opens_at, closes_at=assembly.closes_at, now=timezone.now()
+                )
+            ]
+            if action == "announce" and assembly.status == S.DRAFT
+            else []
+        )
         return self._render(
             request,
             assembly,
@@ -445,6 +456,7 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
             action=action,
             form=form,
             preview=preview,
+            problems=problems,
             agenda=motion_agenda(motions=assembly_motions(assembly=assembly)),
         )
 
