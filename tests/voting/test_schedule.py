@@ -4,6 +4,7 @@ refusals name the earliest (or latest) lawful time in Beijing time and carry it 
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from config.errors import ApplicationError
 from tests.voting.conftest import build_electorate
@@ -20,6 +21,13 @@ from voting.services.assemblies import MotionSpec, assembly_announce, assembly_c
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 NOTICE = dt.datetime(2026, 12, 1, 10, 0, tzinfo=BEIJING)
 MOTION = MotionSpec(title="选聘物业服务企业", category=4)
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """The messages are asserted in Chinese, whatever language an earlier test left active in this thread."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:

@@ -4,6 +4,7 @@ frozen roll stands, the log records the old and new dates and the reason, owners
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from config.errors import ApplicationError, Forbidden, WrongState
 from tests.snapshots import database_state
@@ -24,6 +25,13 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 MOTION = MotionSpec(title="选聘物业服务企业", category=4)
 NOTICE = dt.datetime(2026, 12, 1, 10, 0, tzinfo=BEIJING)
 LATER = dt.datetime(2026, 12, 3, 9, 30, tzinfo=BEIJING)  # the reschedule, two days after the notice
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """The messages are asserted in Chinese, whatever language an earlier test left active in this thread."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def _at(day: int, hour: int, minute: int = 0) -> dt.datetime:
