@@ -13,6 +13,11 @@ urlpatterns = [
     path("assemblies/<int:id>/tally/", apis.AssemblyTallyApi.as_view(), name="api-assembly-tally"),
     path("assemblies/<int:id>/publish/", apis.AssemblyPublishApi.as_view(), name="api-assembly-publish"),
     path("assemblies/<int:id>/cancel/", apis.AssemblyCancelApi.as_view(), name="api-assembly-cancel"),
+    path(
+        "assemblies/<int:id>/reschedule/",
+        apis.AssemblyRescheduleApi.as_view(),
+        name="api-assembly-reschedule",
+    ),
     path("assemblies/<int:id>/ballots/", apis.BallotCastApi.as_view(), name="api-assembly-ballots"),
     path(
         "assemblies/<int:id>/paper-ballots/",

@@ -61,6 +61,7 @@ from voting.services.assemblies import (
     assembly_create,
     assembly_open,
     assembly_publish,
+    assembly_reschedule,
 )
 from voting.services.ballots import ballot_cast, paper_ballot_enter, receipt_check
 from voting.services.delivery import subject_delivery_record
@@ -101,6 +102,12 @@ def _paginated(*, view: APIView, request: Request, rows: Any, serializer_class: 
 
 
 # ----------------------------------------------------------------------------------- shared shapes
+
+SCHEDULE_EXTRA = (
+    "A refused date names the limit in `extra` (RFC 3339, +08:00, the whole minute on the lawful side): "
+    "`notice_too_short` → `earliest_opens_at`, `min_notice_days`; `window_too_short` → `earliest_closes_at`, "
+    "`min_window_days`; `window_too_long` → `latest_closes_at`, `max_window_days`."
+)
 
 
 @extend_schema_serializer(component_name="AssemblyPolicy")
@@ -451,7 +458,7 @@ class AssemblyAnnounceApi(APIView):
         request=None,
         responses={200: OutputSerializer, **_errors(400, 401, 403, 404, 409)},
         description="Refusals: `notice_too_short`, `window_too_short`, `window_too_long` (400), `forbidden` "
-        "(403), `wrong_state` (409) unless a draft.",
+        "(403), `wrong_state` (409) unless a draft. " + SCHEDULE_EXTRA,
     )
     def post(self, request: Request, id: int) -> Response:
         assembly = assembly_get_visible(user=request.user, assembly_id=id)
@@ -546,6 +553,43 @@ class AssemblyCancelApi(APIView):
         serializer.is_valid(raise_exception=True)
         assembly = assembly_get_visible(user=request.user, assembly_id=id)
         assembly_cancel(actor=request.user, assembly=assembly, reason=serializer.validated_data["reason"])
+        return Response(_detail(assembly_get_visible(user=request.user, assembly_id=id)))
+
+
+class AssemblyRescheduleApi(APIView):
+    """Move the voting window of an announced assembly before it opens: a fresh notice (extension, api.md)."""
+
+    @extend_schema_serializer(component_name="AssemblyReschedule")
+    class InputSerializer(serializers.Serializer):
+        opens_at = serializers.DateTimeField()
+        closes_at = serializers.DateTimeField()
+        reason = serializers.CharField(max_length=500, help_text="Logged and told to the owners.")
+
+    @extend_schema(
+        operation_id="assemblies_reschedule",
+        tags=[TAG_VOTING],
+        request=InputSerializer,
+        responses={200: AssemblySerializer, **_errors(400, 401, 403, 404, 409)},
+        description="Extension. New dates for an announced assembly that has not opened. They are a fresh "
+        "notice: `opens_at` must be at least VOTING_MIN_NOTICE_DAYS × 24 h after the moment of the reschedule, "
+        "and the window must last VOTING_MIN_WINDOW_DAYS to VOTING_MAX_WINDOW_DAYS × 24 h. The agenda, policy "
+        "and frozen roll (its fingerprint) do not change; the log records the old and new dates and the "
+        "reason; the owners on the roll are notified. Refusals: `notice_too_short`, `window_too_short`, "
+        "`window_too_long`, `invalid_window`, `unchanged`, `reason_required`, `invalid` (400), `forbidden` "
+        "(403), `wrong_state` (409) unless announced and before `opens_at`. " + SCHEDULE_EXTRA,
+    )
+    def post(self, request: Request, id: int) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        assembly = assembly_get_visible(user=request.user, assembly_id=id)
+        assembly_reschedule(
+            actor=request.user,
+            assembly=assembly,
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
+            reason=data["reason"],
+        )
         return Response(_detail(assembly_get_visible(user=request.user, assembly_id=id)))
 
 

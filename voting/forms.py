@@ -9,11 +9,13 @@ from django import forms
 from django.contrib.admin import widgets
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import ApplicationError
 from voting.labels import BALLOT_CHOICES, CATEGORY_CHOICES
 from voting.models import Assembly, Motion
+from voting.schedule import rules_help, schedule_problems
 from voting.services.assemblies import POLICY_FIELDS, MotionSpec
 from voting.services.scans import scan_check
 
@@ -28,11 +30,27 @@ class AssemblyForm(forms.ModelForm):
         model = Assembly
         fields = ASSEMBLY_FIELDS
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The city's limits next to the dates, and the earliest opening for a notice published now.
+        for name, text in rules_help().items():
+            if name in self.fields:
+                self.fields[name].help_text = text
+        self.notice_warning = ""
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
         if opens_at and closes_at and closes_at <= opens_at:
             self.add_error("closes_at", _("投票截止时间须晚于开始时间。"))
+        elif opens_at and closes_at:
+            # The window never depends on the day: refused here. The notice does (a draft is announced later,
+            # and may be redated then): the draft is saved with a warning; the announcement refuses.
+            for problem in schedule_problems(opens_at=opens_at, closes_at=closes_at, now=timezone.now()):
+                if problem.code == "notice_too_short":
+                    self.notice_warning = problem.message
+                else:
+                    self.add_error("closes_at", ValidationError(problem.message, code=problem.code))
         return cleaned
 
     def policy(self) -> dict[str, Any]:
@@ -123,6 +141,31 @@ class MotionFormSet(BaseInlineFormSet):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("取消原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RescheduleForm(forms.Form):
+    """New dates for an announced assembly (`assembly_reschedule` checks them as a fresh notice)."""
+
+    opens_at = forms.SplitDateTimeField(label=_("新的投票开始时间"), widget=widgets.AdminSplitDateTime)
+    closes_at = forms.SplitDateTimeField(label=_("新的投票截止时间"), widget=widgets.AdminSplitDateTime)
+    reason = forms.CharField(
+        label=_("改期原因"),
+        max_length=500,
+        help_text=_("必填，将记入会议日志并通知业主。"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, text in rules_help().items():
+            self.fields[name].help_text = text
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        opens_at, closes_at = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("closes_at", _("投票截止时间须晚于开始时间。"))
+        return cleaned
 
 
 class RollSearchForm(forms.Form):

@@ -191,6 +191,7 @@ AUDIT_ACTION_LABELS = {
     "assembly.update": gettext_lazy("修改会议草稿"),
     "roll.freeze": gettext_lazy("冻结表决名册"),
     "assembly.announce": gettext_lazy("发布会议公告"),
+    "assembly.reschedule": gettext_lazy("会议改期（重新公告）"),
     "assembly.open": gettext_lazy("开始投票"),
     "assembly.close": gettext_lazy("截止投票"),
     "assembly.cancel": gettext_lazy("取消会议"),

@@ -421,6 +421,7 @@ class Notification(models.Model):
         OPENED = "opened", _("投票开始")
         CLOSING = "closing", _("即将截止")
         PUBLISHED = "published", _("结果公布")
+        RESCHEDULED = "rescheduled", _("投票时间变更")
 
     assembly = models.ForeignKey(Assembly, on_delete=models.CASCADE, related_name="notifications")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
@@ -429,10 +430,28 @@ class Notification(models.Model):
     body = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The log entry a notice is about, where a kind can happen more than once (each reschedule is told once).
+    audit_entry = models.ForeignKey(
+        AuditEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["assembly", "user", "kind"], name="notification_once_per_kind")
+            models.UniqueConstraint(
+                fields=["assembly", "user", "kind"],
+                condition=~Q(kind="rescheduled"),
+                name="notification_once_per_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "audit_entry"],
+                condition=Q(kind="rescheduled"),
+                name="notification_once_per_reschedule",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="rescheduled", audit_entry__isnull=False)
+                | (~Q(kind="rescheduled") & Q(audit_entry__isnull=True)),
+                name="notification_entry_iff_reschedule",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -17,9 +17,10 @@ def tally_assembly(*, assembly_id: int) -> None:
 
 
 @shared_task(name="voting.notify_owners", ignore_result=True)
-def notify_owners(*, assembly_id: int, kind: str) -> None:
-    """Send one kind of notice to the owners on the roll (once per owner and kind)."""
-    assembly_notify(assembly=Assembly.objects.get(pk=assembly_id), kind=kind)
+def notify_owners(*, assembly_id: int, kind: str, audit_entry_id: int | None = None) -> None:
+    """Send one kind of notice to the owners on the roll (once per owner and kind; a reschedule once per owner
+    and log entry)."""
+    assembly_notify(assembly=Assembly.objects.get(pk=assembly_id), kind=kind, audit_entry_id=audit_entry_id)
 
 
 @shared_task(name="voting.advance_assemblies", ignore_result=True)

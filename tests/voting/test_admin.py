@@ -47,6 +47,7 @@ RAISE_FUNDS = MotionSpec(title="筹集维修资金", category=6)
 RECORDS = [BallotSubmission, CountedBallot, MotionResult, AuditEntry, VoteRefusal, ChoiceAccess]
 NOT_FOUND = "不存在"
 TURNOUT_LIST_QUERIES = 8  # session, account, scope, estimate, count, two permission look-ups, the page
+BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -630,22 +631,24 @@ def test_the_change_page_offers_the_next_steps_of_each_state(scene):
     assert offered == {"draft": ["公告", "取消"], "open": ["截止投票"], "tallied": ["公布"]}
 
 
-def test_an_announcement_too_close_to_the_opening_is_refused_with_a_message(world, electorate):
-    # given
+def test_an_announcement_too_close_to_the_opening_is_refused_with_a_message(world, electorate, clock):
+    # given: it is 2026-12-01 10:00 Beijing time
     e = electorate(["100.00"] * 2)
-    now = timezone.now()
+    clock.now = dt.datetime(2026, 12, 1, 10, 0, tzinfo=BEIJING)
     a = assembly_create(
         actor=e.official,
         compound=e.compound,
         title="仓促",
-        opens_at=now + dt.timedelta(days=2),
-        closes_at=now + dt.timedelta(days=9),
+        opens_at=clock.now + dt.timedelta(days=2),
+        closes_at=clock.now + dt.timedelta(days=9),
         motions=[ORDINARY],
     )
     # when
     response = browser_as(e.official).post(page(a, "action", "announce"), follow=True)
-    # then
-    assert messages_of(response) == ["公告须在投票开始前至少 15 天发布。"]
+    # then: the refusal names the earliest lawful opening
+    assert messages_of(response) == [
+        "公告须在投票开始前至少 15 天发布：现在公告的，投票最早可于 2026-12-16 10:00（北京时间）开始。"
+    ]
     a.refresh_from_db()
     assert (a.status, a.roll_fingerprint) == (Assembly.Status.DRAFT, "")
 
@@ -1114,7 +1117,7 @@ def test_every_log_action_and_refusal_code_the_services_write_has_a_label():
     missing_actions = actions - set(AUDIT_ACTION_LABELS)
     missing_codes = codes - set(REFUSAL_LABELS)
     # then
-    assert len(actions) == 14
+    assert len(actions) == 15
     assert missing_actions == set()
     assert missing_codes == set()
 

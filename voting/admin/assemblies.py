@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,7 @@ from voting.forms import (
     MotionFormSet,
     PaperBallotForm,
     ProxyMandateForm,
+    RescheduleForm,
     RollSearchForm,
 )
 from voting.labels import CHOICE_LABELS, category_label, threshold_label
@@ -58,6 +60,7 @@ from voting.permissions import (
     runnable_compounds,
 )
 from voting.rules import percent_down
+from voting.schedule import beijing, schedule_problems
 from voting.selectors import (
     RESULT_STATES,
     assemblies_with_turnout,
@@ -77,6 +80,7 @@ from voting.services.assemblies import (
     assembly_draft_update,
     assembly_open,
     assembly_publish,
+    assembly_reschedule,
 )
 from voting.services.ballots import paper_ballot_enter
 from voting.services.delivery import subject_delivery_record
@@ -312,6 +316,13 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
             )
         form.instance.pk = assembly.pk
         form.instance.status = assembly.status
+        if form.notice_warning:
+            self.message_user(
+                request,
+                gettext("草稿已保存，但现在还不能公告。%(problem)s请在公告前修改投票时间。")
+                % {"problem": form.notice_warning},
+                messages.WARNING,
+            )
 
     def construct_change_message(
         self, request: HttpRequest, form: forms.ModelForm, formsets: list, add: bool = False
@@ -359,6 +370,8 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
                 for name, t in TRANSITIONS.items()
                 if a.status in t.states
             ]
+            if a.status == S.ANNOUNCED and timezone.now() < a.opens_at:
+                actions.append((_("改期"), reverse("admin:voting_assembly_reschedule", args=[a.pk])))
         pages: list[tuple[Any, str]] = []
         if a.roll_fingerprint:
             pages.append((_("参与情况"), reverse("admin:voting_assembly_participation", args=[a.pk])))
@@ -390,6 +403,7 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
 
         return [
             route("action/<slug:action>", self.action_view, "action"),
+            route("reschedule", self.reschedule_view, "reschedule"),
             route("participation", self.participation_view, "participation"),
             route("paper-ballot", self.paper_ballot_view, "paper_ballot"),
             route("delivery", self.delivery_view, "delivery"),
@@ -455,6 +469,17 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
         preview = (
             roll_preview(assembly=assembly) if action == "announce" and assembly.status == S.DRAFT else None
         )
+        # What the announcement would refuse if confirmed now, with the lawful dates (voting.schedule).
+        problems = (
+            [
+                p.message
+                for p in schedule_problems(
+                    opens_at=assembly.opens_at, closes_at=assembly.closes_at, now=timezone.now()
+                )
+            ]
+            if action == "announce" and assembly.status == S.DRAFT
+            else []
+        )
         return self._render(
             request,
             assembly,
@@ -464,6 +489,7 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
             action=action,
             form=form,
             preview=preview,
+            problems=problems,
             agenda=motion_agenda(motions=assembly_motions(assembly=assembly)),
         )
 
@@ -495,6 +521,39 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
         assert form is not None
         assembly_cancel(actor=actor, assembly=a, reason=form.cleaned_data["reason"])
         return gettext("会议已取消。")
+
+    def reschedule_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """New dates for an announced assembly before voting opens (`assembly_reschedule`: a fresh notice)."""
+        assembly, missing = self._resolve(request, object_id)
+        if missing is not None:
+            return missing
+        assert assembly is not None
+        self._require_runner(request, assembly)
+        initial = {"opens_at": assembly.opens_at, "closes_at": assembly.closes_at}
+        form = RescheduleForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                a = assembly_reschedule(
+                    actor=request.user,
+                    assembly=assembly,
+                    opens_at=form.cleaned_data["opens_at"],
+                    closes_at=form.cleaned_data["closes_at"],
+                    reason=form.cleaned_data["reason"],
+                )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                if isinstance(error, WrongState):
+                    return self._back(assembly)
+                form.add_error(None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    gettext("已改期：投票时间改为 %(opens)s 至 %(closes)s（北京时间），业主将收到通知。")
+                    % {"opens": beijing(a.opens_at), "closes": beijing(a.closes_at)},
+                    messages.SUCCESS,
+                )
+                return self._back(assembly)
+        return self._render(request, assembly, "reschedule.html", _("改期"), form=form)
 
     def participation_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """How many subjects and how much area have voted, and per unit voted yes/no (no names, no choices)."""

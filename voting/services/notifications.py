@@ -1,5 +1,5 @@
-"""Messages to owners at announcement, opening, a day before closing and publication: in-app rows, e-mail
-through Django's mail backend, and SMS through the backend named by settings.SMS_BACKEND."""
+"""Messages to owners at announcement, a reschedule, opening, a day before closing and publication: in-app rows,
+e-mail through Django's mail backend, and SMS through the backend named by settings.SMS_BACKEND."""
 
 import datetime as dt
 from importlib import import_module
@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import User
-from voting.models import Assembly, Notification, VotingSubject
+from voting.models import Assembly, AuditEntry, Notification, VotingSubject
 
 
 class SmsBackend(Protocol):
@@ -44,6 +44,13 @@ _TEXT = {
         _("投票将于 %(closes)s 截止，尚未投票的业主请及时投票。"),
     ),
     Notification.Kind.PUBLISHED: (_("表决结果已公布：%(title)s"), _("请登录共治平台查看表决结果公告。")),
+    Notification.Kind.RESCHEDULED: (
+        _("会议投票时间变更：%(title)s"),
+        _(
+            "投票时间改为 %(opens)s 至 %(closes)s（北京时间），原定 %(old_opens)s 至 %(old_closes)s。"
+            "改期原因：%(reason)s"
+        ),
+    ),
 }
 
 
@@ -52,22 +59,39 @@ def _recipients(assembly: Assembly) -> list[User]:
     return list(User.objects.filter(pk__in=voters, is_active=True).select_related("owner"))
 
 
-def assembly_notify(*, assembly: Assembly, kind: str) -> int:
-    """Notify every owner with an account on the roll, once per kind; returns how many were notified."""
+def _local(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def assembly_notify(*, assembly: Assembly, kind: str, audit_entry_id: int | None = None) -> int:
+    """Notify every owner with an account on the roll, once per kind (a reschedule: once per its log entry
+    `audit_entry_id`, whose old and new dates and reason the text states); returns how many were notified."""
     subject_t, body_t = _TEXT[kind]
-    local = timezone.localtime
     values = {
         "title": assembly.title,
-        "opens": f"{local(assembly.opens_at):%Y-%m-%d %H:%M}",
-        "closes": f"{local(assembly.closes_at):%Y-%m-%d %H:%M}",
+        "opens": _local(assembly.opens_at),
+        "closes": _local(assembly.closes_at),
     }
+    entry = None
+    if kind == Notification.Kind.RESCHEDULED:
+        entry = AuditEntry.objects.get(pk=audit_entry_id, assembly=assembly, action="assembly.reschedule")
+        old, new = entry.data["old"], entry.data["new"]
+        values |= {
+            "opens": _local(dt.datetime.fromisoformat(new["opens_at"])),
+            "closes": _local(dt.datetime.fromisoformat(new["closes_at"])),
+            "old_opens": _local(dt.datetime.fromisoformat(old["opens_at"])),
+            "old_closes": _local(dt.datetime.fromisoformat(old["closes_at"])),
+            "reason": entry.data["reason"],
+        }
     title, body = subject_t % values, body_t % values
     sent = 0
     sms = sms_backend()
     for user in _recipients(assembly):
         try:
             with transaction.atomic():
-                Notification.objects.create(assembly=assembly, user=user, kind=kind, title=title, body=body)
+                Notification.objects.create(
+                    assembly=assembly, user=user, kind=kind, title=title, body=body, audit_entry=entry
+                )
         except IntegrityError:
             continue  # already notified of this step
         sent += 1

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.conftest import World, api_as
 from tests.scans import scan_json
+from tests.snapshots import database_state
 from tests.voting.apis.helpers import (
     ASSEMBLIES,
     CHOICE_WORDS,
@@ -24,7 +25,7 @@ from tests.voting.apis.helpers import (
     url,
     world_assembly,
 )
-from voting.models import Assembly, AuditEntry, Candidate
+from voting.models import Assembly, AuditEntry, Candidate, Notification
 from voting.services.assemblies import MotionSpec
 from voting.services.audit import audit_verify
 
@@ -417,3 +418,155 @@ def test_election_ballot_and_result_through_the_api(world: World):
         ("赵一", "not_elected", 2, "220.50"),
         ("钱二", "not_elected", 0, "0.00"),
     ]
+
+
+# ------------------------------------------------------------------------ the city's rules, reschedule
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+NOTICE = dt.datetime(2026, 12, 1, 10, 0, tzinfo=BEIJING)
+LATER = dt.datetime(2026, 12, 3, 9, 30, tzinfo=BEIJING)
+
+
+def _december(world: World, opens_at: dt.datetime) -> int:
+    """A draft of compound A over the API, voting for exactly five days from `opens_at`."""
+    created = _create(
+        world, opens_at=opens_at.isoformat(), closes_at=(opens_at + dt.timedelta(days=5)).isoformat()
+    )
+    assert created.status_code == HTTPStatus.CREATED, created.json()
+    return created.json()["id"]
+
+
+def test_announced_at_10_on_1_december_an_opening_at_10_on_16_december_is_accepted(world: World):
+    # given
+    draft = _december(world, dt.datetime(2026, 12, 16, 10, 0, tzinfo=BEIJING))
+    # when
+    with clock(NOTICE):
+        response = api_as(world.official_a).post(url(draft, "announce"))
+    # then
+    assert (response.status_code, response.json()["status"]) == (HTTPStatus.OK, "announced")
+
+
+def test_announced_at_10_on_1_december_an_opening_at_0959_is_refused_with_the_earliest_opening(world: World):
+    # given
+    draft = _december(world, dt.datetime(2026, 12, 16, 9, 59, tzinfo=BEIJING))
+    # when
+    with clock(NOTICE):
+        response = api_as(world.official_a).post(url(draft, "announce"))
+    # then
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json() == {
+        "code": "notice_too_short",
+        "message": "公告须在投票开始前至少 15 天发布：现在公告的，投票最早可于 2026-12-16 10:00（北京时间）开始。",
+        "extra": {"min_notice_days": 15, "earliest_opens_at": "2026-12-16T10:00:00+08:00"},
+    }
+    assert Assembly.objects.get(pk=draft).status == "draft"
+
+
+def test_window_refusals_carry_the_earliest_and_latest_close(world: World):
+    # given: opening 40 days ahead, closing two days or 61 days later
+    short = _create(world, closes_at=(OPENS + dt.timedelta(days=2)).isoformat()).json()["id"]
+    long = _create(world, closes_at=(OPENS + dt.timedelta(days=61)).isoformat()).json()["id"]
+    # when
+    answers = [api_as(world.official_a).post(url(i, "announce")).json() for i in (short, long)]
+    # then
+    assert [(b["code"], b["extra"]) for b in answers] == [
+        (
+            "window_too_short",
+            {"min_window_days": 5, "earliest_closes_at": (OPENS + dt.timedelta(days=5)).isoformat()},
+        ),
+        (
+            "window_too_long",
+            {"max_window_days": 60, "latest_closes_at": (OPENS + dt.timedelta(days=60)).isoformat()},
+        ),
+    ]
+
+
+def _announced_in_december(world: World) -> int:
+    draft = _december(world, dt.datetime(2026, 12, 16, 10, 0, tzinfo=BEIJING))
+    with clock(NOTICE):
+        assert api_as(world.official_a).post(url(draft, "announce")).status_code == HTTPStatus.OK
+    return draft
+
+
+def test_reschedule_moves_the_dates_and_keeps_the_roll(world: World, django_capture_on_commit_callbacks):
+    # given
+    a = _announced_in_december(world)
+    fingerprint = Assembly.objects.get(pk=a).roll_fingerprint
+    body = {
+        "opens_at": "2026-12-18T09:30:00+08:00",
+        "closes_at": "2026-12-28T18:00:00+08:00",
+        "reason": "避开元旦",
+    }
+    # when
+    with clock(LATER), django_capture_on_commit_callbacks(execute=True):
+        response = api_as(world.official_a).post(url(a, "reschedule"), body, format="json")
+    # then
+    assert response.status_code == HTTPStatus.OK
+    got = response.json()
+    assert (got["status"], got["opens_at"], got["closes_at"], got["roll"]["fingerprint"]) == (
+        "announced",
+        "2026-12-18T09:30:00+08:00",
+        "2026-12-28T18:00:00+08:00",
+        fingerprint,
+    )
+    assert list(AuditEntry.objects.filter(assembly_id=a).values_list("action", flat=True))[-1] == (
+        "assembly.reschedule"
+    )
+    assert sorted(
+        Notification.objects.filter(assembly_id=a, kind="rescheduled").values_list(
+            "user__username", flat=True
+        )
+    ) == ["alice", "bob"]
+
+
+def test_reschedule_with_too_short_a_fresh_notice_is_400_with_the_earliest_opening(world: World):
+    # given
+    a = _announced_in_december(world)
+    before = database_state()
+    body = {
+        "opens_at": "2026-12-18T09:29:00+08:00",
+        "closes_at": "2026-12-28T18:00:00+08:00",
+        "reason": "改期",
+    }
+    # when
+    with clock(LATER):
+        response = api_as(world.official_a).post(url(a, "reschedule"), body, format="json")
+    # then
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert (response.json()["code"], response.json()["extra"]) == (
+        "notice_too_short",
+        {"min_notice_days": 15, "earliest_opens_at": "2026-12-18T09:30:00+08:00"},
+    )
+    assert database_state() == before
+
+
+def test_reschedule_without_a_reason_is_400(world: World):
+    # given
+    a = _announced_in_december(world)
+    body = {"opens_at": "2026-12-18T09:30:00+08:00", "closes_at": "2026-12-28T18:00:00+08:00", "reason": ""}
+    # when
+    with clock(LATER):
+        response = api_as(world.official_a).post(url(a, "reschedule"), body, format="json")
+    # then
+    assert (response.status_code, response.json()["code"], list(response.json()["extra"]["fields"])) == (
+        HTTPStatus.BAD_REQUEST,
+        "invalid",
+        ["reason"],
+    )
+    assert Assembly.objects.get(pk=a).opens_at == dt.datetime(2026, 12, 16, 10, 0, tzinfo=BEIJING)
+
+
+def test_reschedule_after_voting_opened_is_409_and_changes_nothing(world: World):
+    # given
+    a = world_assembly(world, "open")
+    before = database_state()
+    body = {
+        "opens_at": (a.opens_at + dt.timedelta(days=30)).isoformat(),
+        "closes_at": (a.opens_at + dt.timedelta(days=36)).isoformat(),
+        "reason": "改期",
+    }
+    # when
+    response = api_as(world.official_a).post(url(a.pk, "reschedule"), body, format="json")
+    # then
+    assert (response.status_code, response.json()["code"]) == (HTTPStatus.CONFLICT, "wrong_state")
+    assert database_state() == before

@@ -2,9 +2,11 @@
 compound (carol), the firm serving the compound (firm_a), an official of another street (official_b) and an
 official of the compound's street (official_a). Not visible = 404, visible but forbidden = 403."""
 
+from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from guardian.shortcuts import assign_perm
 
 from tests.conftest import A_0202, World
 from tests.scans import scan_json
@@ -22,6 +24,7 @@ from tests.voting.apis.helpers import (
     world_assembly,
 )
 from voting.models import Assembly, BallotSubmission
+from voting.services.assemblies import MotionSpec, assembly_announce, assembly_create
 
 OK, CREATED = HTTPStatus.OK, HTTPStatus.CREATED
 UNAUTHORIZED, FORBIDDEN, NOT_FOUND = HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND
@@ -434,3 +437,54 @@ def test_the_participation_page_shows_the_firm_counts_only_while_the_vote_runs(w
     assert as_firm.context["summary"]["heads_voted"] == 1
     assert 'id="counts-only"' not in as_owner.content.decode()
     assert [r["voted"] for r in as_owner.context["page"].object_list].count(True) == 1
+
+
+def _announced_ahead(world: World) -> Assembly:
+    """Announced now, voting forty days ahead (a reschedule is still allowed)."""
+    a = assembly_create(
+        actor=world.official_a,
+        compound=world.compound_a,
+        title="2026年第一次业主大会",
+        opens_at=OPENS,
+        closes_at=CLOSES,
+        motions=[MotionSpec(title="选聘物业服务企业", category=4)],
+    )
+    return assembly_announce(actor=world.official_a, assembly=a)
+
+
+RESCHEDULE = {
+    "opens_at": (OPENS + timedelta(days=1)).isoformat(),
+    "closes_at": (CLOSES + timedelta(days=1)).isoformat(),
+    "reason": "避开节假日",
+}
+
+
+@pytest.mark.parametrize(("who", "expected"), RUNNER_ONLY)
+def test_reschedule_matrix(world: World, who, expected):
+    # given
+    a = _announced_ahead(world)
+    before = database_state()
+
+    # when
+    response = client_for(world, who).post(url(a.pk, "reschedule"), RESCHEDULE, format="json")
+
+    # then: only the street office over the compound moves the dates; a refusal changes nothing
+    assert response.status_code == expected
+    assert Assembly.objects.get(pk=a.pk).opens_at == (OPENS + timedelta(days=1) if expected == OK else OPENS)
+    if expected != OK:
+        assert database_state() == before
+
+
+def test_an_official_with_a_view_grant_sees_the_assembly_but_cannot_reschedule_it(world: World):
+    # given: official_b may view compound A (a guardian grant) but does not run its assemblies
+    assign_perm("registry.view_compound", world.official_b, world.compound_a)
+    a = _announced_ahead(world)
+    before = database_state()
+
+    # when
+    seen = client_for(world, "official_b").get(url(a.pk))
+    response = client_for(world, "official_b").post(url(a.pk, "reschedule"), RESCHEDULE, format="json")
+
+    # then
+    assert (seen.status_code, response.status_code, response.json()["code"]) == (OK, FORBIDDEN, "forbidden")
+    assert database_state() == before
