@@ -13,9 +13,11 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client, override_settings
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -142,6 +144,15 @@ def _signup(name: str) -> User:
 def _fresh_cache():
     """Throttle counters (Redis cache, one database per xdist worker) never carry from one test to the next."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language (Chinese): a request in English leaves its language active in
+    the thread, which would otherwise reach whichever test runs next."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True, scope="session")
