@@ -57,6 +57,50 @@ def _transition(page, label: str, confirm: str) -> None:
     page.wait_for_load_state()
 
 
+# Six owners vote online (flats 0–5), flat 6 on paper (all "for"), the garage (flat 7) not at all.
+# Motions: 1 选聘物业 (ordinary), 2 筹集维修资金 (major), 3 the election (张三, 李四, 王五; two seats).
+OWNER_CHOICES = [
+    {1: "for", 2: "for", 3: {"张三": "for", "李四": "for", "王五": "against"}},
+    {1: "for", 2: "for", 3: {"张三": "for", "李四": "for", "王五": "against"}},
+    {1: "for", 2: "for", 3: {"张三": "for", "李四": "against", "王五": "for"}},
+    {1: "for", 2: "against", 3: {"张三": "for", "李四": "for", "王五": "abstain"}},
+    {1: "against", 2: "for", 3: {"张三": "abstain", "李四": "for", "王五": "for"}},
+    {1: "abstain", 2: "against", 3: {"张三": "for", "李四": "against", "王五": "against"}},
+]
+# 8 flats of 100.00 m² (the garage's space counts: parking_in_area); 7 took part (700.00 m², 87.50%).
+# Motion 1: for 5 (paper + 4 online) of 7 → 71.42% > 50%: adopted.
+# Motion 2 (major): for 5 of 7 → 71.42% < 75%: rejected.
+SUMMARY = [
+    "同意面积 500.00㎡ / 参与 700.00㎡ = 71.42% > 50%",
+    "同意人数 5 / 参与 7 = 71.42% > 50%",
+    "同意面积 500.00㎡ / 参与 700.00㎡ = 71.42% < 75%",
+]
+
+
+def _vote(page, a: Assembly, choices: dict) -> None:
+    """Tick the owner's ballot as a person would, by the labels: matters by agenda position, candidates by
+    name (the form's radios are named m<motion id> and m<motion id>_c<candidate id>)."""
+    motions = {m.position: m for m in a.motions.prefetch_related("candidates")}
+    for position, choice in choices.items():
+        motion = motions[position]
+        if isinstance(choice, dict):
+            ids = {c.name: c.pk for c in motion.candidates.all()}
+            for name, value in choice.items():
+                page.locator(f"input[name='m{motion.pk}_c{ids[name]}'][value='{value}']").check()
+        else:
+            page.locator(f"input[name='m{motion.pk}'][value='{choice}']").check()
+
+
+def _submit_ballot(page, shots) -> None:
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_load_state()
+
+
+def _transition_from(page, change_url: str, label: str, confirm: str) -> None:
+    page.goto(change_url)
+    _transition(page, label, confirm)
+
+
 def test_an_assembly_day_from_creation_to_results(chromium, live_server, clock, shots):
     # given: 地址小区 (1号楼 two entrances, 2号楼, 10号楼, a garage), its street official and seven owners
     compound = address_compound()
@@ -77,6 +121,11 @@ def test_an_assembly_day_from_creation_to_results(chromium, live_server, clock, 
     # -- the official creates the assembly with three motions (desktop)
     page = _login_admin(chromium, live_server, "street")
     page.goto(f"{live_server.url}/admin/voting/assembly/add/")
+    earliest = timezone.localtime(clock.now() + dt.timedelta(days=15), SHANGHAI)
+    rules = _text(page)
+    assert "本市规定公告须在投票开始前至少 15 天发布" in rules
+    assert f"若今天公告，最早可于 {earliest:%Y-%m-%d}" in rules
+    assert "投票期不少于 5 天、不超过 60 天" in rules
     page.select_option("#id_compound", value=str(compound.pk))
     page.fill("#id_title", "2027年第一次业主大会")
     page.fill("#id_opens_at_0", opens.strftime("%Y-%m-%d"))
@@ -141,3 +190,41 @@ def test_an_assembly_day_from_creation_to_results(chromium, live_server, clock, 
     page.wait_for_load_state()
     assert "已录入 2号楼 1单元 12层 1201 的纸质票" in _text(page)
     assert CountedBallot.objects.filter(assembly=a).count() == 1
+
+    # -- owners vote on their phones
+    for i, choices in enumerate(OWNER_CHOICES):
+        page = _login_owner(chromium, live_server, f"owner{i}")
+        page.goto(f"{live_server.url}/voting/{a.pk}/ballot/")
+        assert "/ballot/" in page.url, (page.url, _text(page))
+        _vote(page, a, choices)
+        if i == 0:
+            shots(page, "owner-ballot-filled")
+        _submit_ballot(page, shots if i == 0 else None)
+        receipt = page.locator(".receipt-code").first.inner_text()
+        assert re.fullmatch(r"[0-9a-f ]{64,80}", receipt.strip()), receipt
+        if i == 0:
+            shots(page, "owner-receipt")
+    assert CountedBallot.objects.filter(assembly=a).count() == 7
+
+    # -- voting closes; the official closes, the tally runs, the official publishes
+    clock.jump_to(closes + dt.timedelta(minutes=5))
+    page = _login_admin(chromium, live_server, "street")
+    page.goto(f"{live_server.url}/admin/voting/assembly/{a.pk}/change/")
+    _transition(page, "截止投票", "确认截止投票")
+    a.refresh_from_db()
+    assert a.status == Assembly.Status.TALLIED  # closing queues the tally (eager here)
+    page.goto(f"{live_server.url}/admin/voting/assembly/{a.pk}/certificate/")
+    shots(page, "official-certificate")
+    _transition_from(page, f"{live_server.url}/admin/voting/assembly/{a.pk}/change/", "公布", "确认公布")
+    a.refresh_from_db()
+    assert a.status == Assembly.Status.PUBLISHED
+
+    # -- an owner reads the results on the phone: the summary first, in words
+    page = _login_owner(chromium, live_server, "owner3")
+    page.goto(f"{live_server.url}/voting/{a.pk}/results/")
+    shots(page, "owner-results")
+    text = _text(page)
+    assert "A_total" not in text and "N_part" not in text
+    for line in SUMMARY:
+        assert line in text, line
+    assert text.index(SUMMARY[0]) < text.index("张三")  # the summary comes before the detail
