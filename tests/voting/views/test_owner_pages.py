@@ -26,6 +26,16 @@ from voting.services.tally import assembly_tally
 ELECTION = MotionSpec(title="选举业主委员会委员", category=3, seats=1, candidates=("赵一", "钱二"))
 
 
+def confirmed(data: dict[str, str]) -> dict[str, str]:
+    """The confirmation page's post: the same choices, as its hidden fields, with "确认提交"."""
+    return {**data, "step": "confirm"}
+
+
+def ballot_form_in(html: str, a) -> bool:
+    """Whether the page carries a form posting to the ballot (the radios or the confirmation)."""
+    return f'action="/voting/{a.pk}/ballot/"' in html
+
+
 def test_anonymous_is_sent_to_login(electorate):
     # given
     e = electorate(["100.00"] * 2)
@@ -128,15 +138,20 @@ def test_full_owner_flow_ballot_receipt_my_ballot_and_check(electorate):
     e = electorate(["100.00"] * 4)
     a = open_assembly(e, [ORDINARY, RAISE_FUNDS])
     client = browser(e.owners[0])
+    choices = post_data(a, {1: "for", 2: "against"})
 
     # when
     form = client.get(f"/voting/{a.pk}/ballot/")
-    cast = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for", 2: "against"}))
+    review = client.post(f"/voting/{a.pk}/ballot/", choices)
+    counted_after_review = CountedBallot.objects.filter(assembly=a).count()
+    cast = client.post(f"/voting/{a.pk}/ballot/", confirmed(choices))
     receipt_page = client.get(f"/voting/{a.pk}/receipt/")
 
     # then
     assert form.status_code == HTTPStatus.OK
     assert form.content.decode().count('type="radio"') == 6
+    assert review.status_code == HTTPStatus.OK
+    assert counted_after_review == 0
     assert cast.status_code == HTTPStatus.FOUND
     assert cast["Location"] == f"/voting/{a.pk}/receipt/"
     submission = BallotSubmission.objects.get(assembly=a)
@@ -144,7 +159,9 @@ def test_full_owner_flow_ballot_receipt_my_ballot_and_check(electorate):
     assert submission.choices == {motions[1]: "for", motions[2]: "against"}
     html = receipt_page.content.decode()
     assert receipt_page.status_code == HTTPStatus.OK
-    assert submission.receipt in html
+    assert " ".join(submission.receipt[i : i + 4] for i in range(0, 64, 4)) in html.replace(
+        "</span> <span>", " "
+    )
     assert timezone.localtime(submission.cast_at).strftime("%Y-%m-%d %H:%M:%S") in html
     assert [p["unit_number"] for p in receipt_page.context["places"]] == [e.numbers[0]]
 
@@ -177,15 +194,17 @@ def test_election_ballot_has_a_radio_group_per_candidate(electorate):
     motion = a.motions.get()
     c1, c2 = motion.candidates.order_by("position")
     client = browser(e.owners[0])
+    choices = {f"m{motion.pk}_c{c1.pk}": "for", f"m{motion.pk}_c{c2.pk}": "abstain"}
 
     # when
     form = client.get(f"/voting/{a.pk}/ballot/")
-    cast = client.post(
-        f"/voting/{a.pk}/ballot/", {f"m{motion.pk}_c{c1.pk}": "for", f"m{motion.pk}_c{c2.pk}": "abstain"}
-    )
+    review = client.post(f"/voting/{a.pk}/ballot/", choices)
+    cast = client.post(f"/voting/{a.pk}/ballot/", confirmed(choices))
 
     # then
     assert form.content.decode().count('type="radio"') == 6
+    [line] = review.context["lines"]
+    assert [(c["name"], c["label"]) for c in line["candidates"]] == [("赵一", "同意"), ("钱二", "弃权")]
     assert cast.status_code == HTTPStatus.FOUND
     assert BallotSubmission.objects.get(assembly=a).choices == {
         str(motion.pk): {str(c1.pk): "for", str(c2.pk): "abstain"}
@@ -220,25 +239,40 @@ def test_second_ballot_is_refused_as_already_voted(electorate):
     e = electorate(["100.00"] * 4)
     a = open_assembly(e, [ORDINARY])
     client = browser(e.owners[0])
-    client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+    client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for"})))
+    first = BallotSubmission.objects.get(assembly=a)
 
     # when
-    response = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "against"}))
+    review = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "against"}))
+    confirm = client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "against"})))
     page = client.get(f"/voting/{a.pk}/ballot/")
 
-    # then
-    html = response.content.decode()
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert response.context["refusal"]["code"] == "already_voted"
-    assert "您已投票，本次会议不允许改票。" in html
-    assert f'href="/voting/{a.pk}/my-ballot/"' in html
-    assert 'value="against" id="id_m' in html and "checked" in html
+    # then: the refusal and where the owner stands — the counted ballot's receipt and time — and no form
+    for response in (review, confirm):
+        html = response.content.decode()
+        assert response.status_code == HTTPStatus.CONFLICT
+        assert response.context["refusal"]["code"] == "already_voted"
+        assert response.context["show_form"] is False
+        assert "您已投票，本次会议不允许改票。" in html
+        assert not ballot_form_in(html, a)
+        assert 'type="radio"' not in html
+        assert "确认提交" not in html and "下一步：核对选票" not in html
+        assert [b["receipt"] for b in response.context["counted"]] == [first.receipt]
+        assert f"<span>{first.receipt[:4]}</span>" in html
+        assert timezone.localtime(first.cast_at).strftime("%Y-%m-%d %H:%M:%S") in html
+        assert f'href="/voting/{a.pk}/my-ballot/"' in html
     assert list(BallotSubmission.objects.filter(assembly=a).values_list("choices", flat=True)) == [
         {str(a.motions.get().pk): "for"}
+    ]
+    assert list(VoteRefusal.objects.filter(assembly=a).values_list("code", flat=True)) == [
+        "already_voted",
+        "already_voted",
     ]
     assert page.status_code == HTTPStatus.OK
     assert page.context["show_form"] is False
     assert page.context["standing"].code == "already_voted"
+    assert not ballot_form_in(page.content.decode(), a)
+    assert first.receipt[:4] in page.content.decode()
 
 
 def test_revote_replaces_the_counted_ballot(electorate):
@@ -246,10 +280,10 @@ def test_revote_replaces_the_counted_ballot(electorate):
     e = electorate(["100.00"] * 4)
     a = open_assembly(e, [ORDINARY], revote=True)
     client = browser(e.owners[0])
-    client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+    client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for"})))
 
     # when
-    response = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "against"}))
+    response = client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "against"})))
 
     # then
     assert response.status_code == HTTPStatus.FOUND
@@ -311,7 +345,8 @@ def test_ballot_after_close_is_refused_as_not_open(electorate):
     assert response.status_code == HTTPStatus.CONFLICT
     assert response.context["refusal"]["code"] == "not_open"
     assert "当前不在投票期内。" in html
-    assert 'value="for" id="id_m' in html and "checked" in html
+    assert not ballot_form_in(html, a)
+    assert 'type="radio"' not in html
     assert list(VoteRefusal.objects.filter(assembly=a).values_list("code", flat=True)) == ["not_open"]
 
 
@@ -473,7 +508,8 @@ def test_no_raw_phone_or_id_number_on_any_page(electorate):
     a = open_assembly(e, [ORDINARY])
     client = browser(e.owners[0])
     pages = [client.get("/").content.decode(), client.get(f"/voting/{a.pk}/ballot/").content.decode()]
-    client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+    pages.append(client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"})).content.decode())
+    client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for"})))
     pages.append(client.get(f"/voting/{a.pk}/receipt/").content.decode())
     vote_all(a, [(u, "for") for u in e.owners[1:7]] + [(e.owners[7], "against")])
     close(e, a)
@@ -489,7 +525,8 @@ def test_no_raw_phone_or_id_number_on_any_page(electorate):
 
     # then
     ids = raw_ids(e)
-    assert len(pages) == 10
+    assert len(pages) == 11
+    assert "请核对您的选票" in pages[2] and "投票成功" in pages[3]
     for html in pages:
         assert RAW_PHONE not in html
         assert not [i for i in ids if i in html]
