@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import ApplicationError
@@ -125,6 +126,7 @@ def _firm_staff_words(a: Assembly) -> dict[str, str]:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+@never_cache  # the confirmation (and a revote form) carries the owner's choices: no copy in any cache
 def ballot(request: HttpRequest, assembly_id: int) -> HttpResponse:
     """The ballot in two steps, with no script needed: the radios post to a confirmation page listing every
     choice and the units it covers (checked by `ballot_review`, nothing cast); only its "确认提交" casts, through
@@ -241,6 +243,7 @@ def receipt(request: HttpRequest, assembly_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@never_cache
 def my_ballot(request: HttpRequest, assembly_id: int) -> HttpResponse:
     """The owner's own counted ballot(s): choices, receipt, time and units — nobody else's."""
     a = _visible(request, assembly_id)

@@ -622,6 +622,7 @@ def test_posting_choices_shows_the_confirmation_and_counts_nothing(electorate):
     assert '<button type="submit" name="step" value="confirm"' in html and "确认提交" in html
     assert '<button type="submit" name="step" value="edit"' in html and "返回修改" in html
     assert 'type="radio"' not in html
+    assert "no-store" in response["Cache-Control"]
     assert CountedBallot.objects.filter(assembly=a).count() == 0
     assert BallotSubmission.objects.filter(assembly=a).count() == 0
     assert VoteRefusal.objects.filter(assembly=a).count() == 0
