@@ -404,6 +404,8 @@ class DemoPlan:
                 "contact_name": staff[0]["name"],
                 "contact_phone": staff[0]["phone"],
                 "address": f"青岛市{self.district['name']}{rng.choice(self.roads)}{rng.randint(1, 300)}号",
+                # the firm's public hotline (a Qingdao landline), drawn after everything above
+                "service_phone": f"0532-8{rng.randint(0, 9999999):07d}",
                 "staff": staff,
             }
         for d in range(self.developers):

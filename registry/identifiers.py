@@ -39,6 +39,7 @@ __all__ = [
     "mask_name",
     "mask_phone",
     "normalize_phone",
+    "normalize_service_phone",
     "normalize_unit_number",
     "validate_certificate_no",
     "validate_resident_id",
@@ -61,6 +62,7 @@ ERROR_MESSAGES: Final[dict[str, str]] = {
     "uscc_checksum": "统一社会信用代码校验位不正确",
     "certificate_no_format": "不动产权证书号格式不正确",
     "phone_format": "手机号码格式不正确",
+    "service_phone_format": "服务电话格式不正确：座机请带区号（如 0532-88886666），或填写 400/800 电话、95/96 短号、手机号",
 }
 
 
@@ -358,6 +360,36 @@ def normalize_phone(raw: str) -> str:
     return value
 
 
+# A firm's public service number (服务电话), stored in the form people dial and read: a landline with its area
+# code ("0532-88886666"; 010 and 02x are three-digit codes), a 400/800 hotline ("400-123-4567"), a 95/96 short
+# number, or a mobile the firm publishes as its hotline.
+SERVICE_PHONE_PATTERN: Final = (
+    r"0(?:[12][0-9]|[3-9][0-9]{2})-[0-9]{7,8}|[48]00-[0-9]{3}-[0-9]{4}|9[56][0-9]{3,6}|1[3-9][0-9]{9}"
+)
+_SERVICE_PHONE_RE: Final = re.compile(SERVICE_PHONE_PATTERN, re.ASCII)
+
+
+def normalize_service_phone(raw: str) -> str:
+    """Normalise a firm's public service number to ``0532-88886666`` / ``400-123-4567`` / ``95123`` /
+    ``13812341234``; raise ``service_phone_format``."""
+    if not isinstance(raw, str):
+        raise IdentifierError("service_phone_format")
+    digits = _PHONE_SEPARATORS_RE.sub("", unicodedata.normalize("NFKC", raw))
+    country = _PHONE_COUNTRY_RE.fullmatch(digits)
+    if country is not None:
+        digits = country.group(1)
+    if re.fullmatch(r"[48]00[0-9]{7}", digits, re.ASCII):
+        value = f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    elif re.fullmatch(r"0[0-9]{9,11}", digits, re.ASCII):
+        area = 3 if digits[1] in "12" else 4
+        value = f"{digits[:area]}-{digits[area:]}"
+    else:
+        value = digits
+    if _SERVICE_PHONE_RE.fullmatch(value) is None:
+        raise IdentifierError("service_phone_format")
+    return value
+
+
 # --------------------------------------------------------------------------- masking
 
 
@@ -375,7 +407,8 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_phone(value: str) -> str:
-    """``13812341234`` → ``138****1234``."""
+    """``13812341234`` → ``138****1234``. For a person's phone (owners, staff, a firm's contact person); a
+    firm's public service number (``Firm.service_phone``) is not personal data and is never masked."""
     return _mask_middle(value.strip())
 
 

@@ -13,7 +13,7 @@ from django.db.models import F, Func, Q, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from registry.identifiers import UNIT_NUMBER_PATTERN, mask_phone
+from registry.identifiers import SERVICE_PHONE_PATTERN, UNIT_NUMBER_PATTERN, mask_phone
 
 AREA = {"max_digits": 12, "decimal_places": 2}
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -119,7 +119,15 @@ class Firm(models.Model):
     name = models.CharField(_("名称"), max_length=128)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
+    # The contact person's own mobile: personal data, masked wherever it is shown.
     contact_phone = models.CharField(_("联系电话"), max_length=11, blank=True)
+    # The firm's published hotline: not a person's number, so the one phone shown in full to owners.
+    service_phone = models.CharField(
+        _("服务电话"),
+        max_length=20,
+        blank=True,
+        help_text=_("对外公开的服务热线（座机带区号、400 电话或手机号），在业主首页完整显示，不作脱敏。"),
+    )
     address = models.CharField(_("地址"), max_length=255, blank=True)
 
     class Meta:
@@ -130,6 +138,10 @@ class Firm(models.Model):
             models.CheckConstraint(
                 condition=Q(uscc__regex=r"^[0-9A-HJ-NPQRTUWXY]{18}$"), name="firm_uscc_format"
             ),
+            models.CheckConstraint(
+                condition=Q(service_phone="") | Q(service_phone__regex=rf"^({SERVICE_PHONE_PATTERN})$"),
+                name="firm_service_phone_format",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -138,6 +150,11 @@ class Firm(models.Model):
     @property
     def contact_phone_masked(self) -> str:
         return mask_phone(self.contact_phone) if self.contact_phone else ""
+
+    @property
+    def service_phone_dial(self) -> str:
+        """The service number as a `tel:` link dials it (digits only)."""
+        return "".join(ch for ch in self.service_phone if ch.isdigit())
 
 
 class Compound(models.Model):

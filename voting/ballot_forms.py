@@ -2,7 +2,8 @@
 
 A plain form: it parses the radios into the `choices` shape of `voting.services.ballots.ballot_cast` and keeps
 what was ticked when the service refuses. Unanswered motions are left to the service, which refuses them as
-`incomplete_ballot` (and records the refusal); the form then marks the groups still open.
+`incomplete_ballot` (and records the refusal); the form then marks the groups still open. The same fields
+travel as hidden inputs on the confirmation page and are parsed (and checked) again when the owner confirms.
 """
 
 import re
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from voting.labels import BALLOT_CHOICES
 from voting.models import Motion
+from voting.services.ballots import SHORT_RECEIPT_LENGTH
 
 CHOICES = BALLOT_CHOICES
 
@@ -58,6 +60,25 @@ class BallotForm(forms.Form):
                 out[str(m.pk)] = value
         return out
 
+    @classmethod
+    def initial_from(cls, *, motions: list[Motion], choices: dict[str, Any]) -> dict[str, str]:
+        """The form's initial ticks from stored `choices` (the owner's own counted ballot)."""
+        initial: dict[str, str] = {}
+        for m in motions:
+            value = choices.get(str(m.pk))
+            if m.kind == Motion.Kind.ELECTION:
+                if isinstance(value, dict):
+                    for c in m.candidates.all():
+                        if value.get(str(c.pk)) in dict(CHOICES):
+                            initial[cls.candidate_field(m, c.pk)] = value[str(c.pk)]
+            elif value in dict(CHOICES):
+                initial[cls.motion_field(m)] = value
+        return initial
+
+    def hidden_values(self) -> list[tuple[str, str]]:
+        """(field name, choice) of every answered radio group, for the confirmation page's hidden inputs."""
+        return [(name, value) for name in self.fields if (value := self.cleaned_data.get(name))]
+
     def mark_unanswered(self) -> int:
         """Flag every radio group left blank; returns how many."""
         blank = [name for name in self.fields if not self.cleaned_data.get(name)]
@@ -78,12 +99,14 @@ class BallotForm(forms.Form):
 
 
 class ReceiptCheckForm(forms.Form):
-    """The public receipt check: a receipt pasted as shown (spaces and capitals are forgiven)."""
+    """The public receipt check: the full 64-character receipt, or its 8-character short code (短码), pasted as
+    shown — spaces, line breaks and capitals are forgiven. A short code is looked up only when exactly one
+    ballot of the assembly has it (`voting.services.ballots.receipt_check_short`); else the full one is asked."""
 
     receipt = forms.CharField(
         label=_("投票回执"),
         max_length=200,
-        help_text=_("投票成功后页面显示的 64 位回执码。"),
+        help_text=_("投票成功后页面显示的 64 位回执码（可带空格），或其前 8 位短码。"),
         widget=forms.TextInput(
             attrs={
                 "autocomplete": "off",
@@ -96,6 +119,11 @@ class ReceiptCheckForm(forms.Form):
 
     def clean_receipt(self) -> str:
         value = "".join(self.cleaned_data["receipt"].split()).lower()
-        if not re.fullmatch(r"[0-9a-f]{64}", value):
-            raise forms.ValidationError(_("回执码应为 64 位，由数字 0–9 和字母 a–f 组成。"), code="invalid")
+        if not re.fullmatch(rf"[0-9a-f]{{64}}|[0-9a-f]{{{SHORT_RECEIPT_LENGTH}}}", value):
+            raise forms.ValidationError(
+                _("回执码应为 64 位（或 8 位短码），由数字 0–9 和字母 a–f 组成。"), code="invalid"
+            )
         return value
+
+    def is_short(self) -> bool:
+        return len(self.cleaned_data["receipt"]) == SHORT_RECEIPT_LENGTH

@@ -9,7 +9,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from registry.identifiers import IdentifierError, normalize_phone, validate_uscc
+from registry.identifiers import IdentifierError, normalize_phone, normalize_service_phone, validate_uscc
 from registry.models import (
     CommitteeMember,
     Equipment,
@@ -68,10 +68,20 @@ class FirmForm(WriteOnlyPhoneForm):
 
     class Meta:
         model = Firm
-        fields = ["uscc", "name", "kind", "contact_name", "contact_phone", "address"]
+        fields = ["uscc", "name", "kind", "service_phone", "contact_name", "contact_phone", "address"]
 
     def clean_contact_phone(self) -> str:
         return self._clean_phone()
+
+    def clean_service_phone(self) -> str:
+        # The firm's public hotline: shown and edited in full, unlike the contact person's phone.
+        value = (self.cleaned_data.get("service_phone") or "").strip()
+        if not value:
+            return ""
+        try:
+            return normalize_service_phone(value)
+        except IdentifierError as e:
+            raise ValidationError(e.message, code="invalid_service_phone") from e
 
     def clean_uscc(self) -> str:
         try:

@@ -51,10 +51,10 @@ class RegionAdmin(ReadOnlyMixin, RegistryAdmin):
 @admin.register(Firm)
 class FirmAdmin(RegistryAdmin):
     form = FirmForm
-    list_display = ("name", "uscc", "kind", "contact_name", "contact_phone_display")
+    list_display = ("name", "uscc", "kind", "service_phone", "contact_name", "contact_phone_display")
     list_filter = ("kind",)
     search_fields = ("name", "uscc")
-    fields = ("uscc", "name", "kind", "contact_name", "contact_phone", "address")
+    fields = ("uscc", "name", "kind", "service_phone", "contact_name", "contact_phone", "address")
 
     @admin.display(description=_("联系电话"))
     def contact_phone_display(self, obj: Firm) -> str:

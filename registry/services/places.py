@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from config.errors import ApplicationError
-from registry.identifiers import IdentifierError, normalize_phone, validate_uscc
+from registry.identifiers import IdentifierError, normalize_phone, normalize_service_phone, validate_uscc
 from registry.models import (
     Building,
     Compound,
@@ -120,6 +120,11 @@ def _validate(doc: dict[str, Any]) -> list[str]:
             errors.append(f"{where}.kind: unknown kind {f.get('kind')!r}")
         if not f.get("name"):
             errors.append(f"{where}.name: required")
+        if f.get("service_phone"):
+            try:
+                normalize_service_phone(str(f["service_phone"]))
+            except IdentifierError as e:
+                errors.append(f"{where}.service_phone: {e.message}")
         for j, s in enumerate(f.get("staff", [])):
             if s.get("role") not in FirmStaff.Role.values:
                 errors.append(f"{where}.staff[{j}].role: unknown role {s.get('role')!r}")
@@ -234,6 +239,9 @@ def _load_firms(rows: list[dict[str, Any]], report: MasterDataReport) -> None:
                 "kind": f["kind"],
                 "contact_name": f.get("contact_name", ""),
                 "contact_phone": normalize_phone(f["contact_phone"]) if f.get("contact_phone") else "",
+                "service_phone": normalize_service_phone(f["service_phone"])
+                if f.get("service_phone")
+                else "",
                 "address": f.get("address", ""),
             },
         )

@@ -23,6 +23,7 @@ from registry.identifiers import (
     mask_name,
     mask_phone,
     normalize_phone,
+    normalize_service_phone,
     normalize_unit_number,
     validate_certificate_no,
     validate_resident_id,
@@ -525,6 +526,38 @@ def test_invalid_phones(raw: str) -> None:
     assert excinfo.value.code == "phone_format"
 
 
+# ============================================================== a firm's public service number
+
+VALID_SERVICE_PHONES = [
+    ("0532-88886666", "0532-88886666"),
+    ("0532 8888 6666", "0532-88886666"),
+    ("053288886666", "0532-88886666"),
+    ("010-12345678", "010-12345678"),
+    ("02188886666", "021-88886666"),
+    ("0532-8888666", "0532-8888666"),  # seven-digit local number
+    ("400 123 4567", "400-123-4567"),
+    ("4001234567", "400-123-4567"),
+    ("800-123-4567", "800-123-4567"),
+    ("95598", "95598"),
+    ("９６１１７", "96117"),  # full width
+    ("+86 138 1234 1234", "13812341234"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), VALID_SERVICE_PHONES)
+def test_valid_service_phones(raw: str, expected: str) -> None:
+    assert normalize_service_phone(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["", "88886666", "0532-886", "400-123-456", "12812341234", "0532.88886666", "110"]
+)
+def test_invalid_service_phones(raw: str) -> None:
+    with pytest.raises(IdentifierError) as excinfo:
+        normalize_service_phone(raw)
+    assert excinfo.value.code == "service_phone_format"
+
+
 # ============================================================== masking
 
 
@@ -695,6 +728,7 @@ def test_every_error_code_is_exercised() -> None:
         "uscc_checksum": lambda: validate_uscc("91110000600037341X"),
         "certificate_no_format": lambda: validate_certificate_no("鲁(2023)青岛市不动产权第01234号"),
         "phone_format": lambda: normalize_phone("12812341234"),
+        "service_phone_format": lambda: normalize_service_phone("88886666"),
     }
     assert set(cases) == set(ERROR_MESSAGES)
 

@@ -35,6 +35,7 @@ from voting.services.audit import audit_append_many
 from voting.services.scans import scan_check
 
 CHOICES = ("for", "against", "abstain")
+SHORT_RECEIPT_LENGTH = 8  # the 短码 shown under a receipt: its first 8 hex characters (32 bits)
 ONE_COUNTED_BALLOT = "one_counted_ballot_per_subject"  # voting.models.CountedBallot
 
 
@@ -221,18 +222,34 @@ def _is_one_counted_ballot_violation(error: IntegrityError) -> bool:
     return getattr(diag, "constraint_name", None) == ONE_COUNTED_BALLOT
 
 
-def ballot_cast(*, actor: User, assembly: Assembly, choices: Any) -> CastResult:
-    """An owner's online ballot for every subject they cast for; refusals are recorded and raised."""
+def _online_standing(*, actor: User, assembly: Assembly, check_voted: bool) -> list[VotingSubject]:
+    """The subjects an owner casts for online now, or the refusal recorded and raised."""
     if assembly.status != Assembly.Status.OPEN:
         _refuse(assembly, actor, WrongState(_("当前不在投票期内。"), code="not_open"))
-    standing = voter_standing(assembly=assembly, user=actor)
+    standing = voter_standing(assembly=assembly, user=actor, check_voted=check_voted)
     if standing.refusal is not None:
         _refuse(assembly, actor, standing.refusal)
+    return standing.subjects
+
+
+def ballot_review(*, actor: User, assembly: Assembly, choices: Any) -> dict[str, Any]:
+    """The owner's choices checked as `ballot_cast` would check them, before the owner confirms them on the
+    confirmation page; returns them canonical. Writes no ballot; a refusal is recorded and raised as a cast's
+    would be (including `already_voted`, read without the lock: the cast decides it for good)."""
+    _online_standing(actor=actor, assembly=assembly, check_voted=True)
+    try:
+        return normalise_choices(assembly=assembly, choices=choices)
+    except ApplicationError as error:
+        _refuse(assembly, actor, error)
+    raise AssertionError("unreachable")
+
+
+def ballot_cast(*, actor: User, assembly: Assembly, choices: Any) -> CastResult:
+    """An owner's online ballot for every subject they cast for; refusals are recorded and raised."""
+    subjects = _online_standing(actor=actor, assembly=assembly, check_voted=False)
     try:
         canonical = normalise_choices(assembly=assembly, choices=choices)
-        return _record(
-            assembly=assembly, actor=actor, subjects=standing.subjects, choices=canonical, channel="online"
-        )
+        return _record(assembly=assembly, actor=actor, subjects=subjects, choices=canonical, channel="online")
     except ApplicationError as error:
         _refuse(assembly, actor, error)
     except IntegrityError as error:  # a concurrent first ballot for the same subject won the constraint
@@ -279,12 +296,30 @@ def paper_ballot_enter(
     raise AssertionError("unreachable")
 
 
+def _receipt_outcome(receipt: str, submission: BallotSubmission | None) -> dict[str, Any]:
+    if submission is None:
+        return {"receipt": receipt, "found": False, "counted": False}
+    counted = CountedBallot.objects.filter(submission=submission).exists()
+    return {"receipt": receipt, "found": True, "counted": counted, "cast_at": submission.cast_at}
+
+
 def receipt_check(*, assembly: Assembly, receipt: str) -> dict[str, Any]:
     """Whether a receipt is counted (no choices, no names)."""
     submission = (
         BallotSubmission.objects.filter(assembly=assembly, receipt=receipt).only("pk", "cast_at").first()
     )
-    if submission is None:
-        return {"receipt": receipt, "found": False, "counted": False}
-    counted = CountedBallot.objects.filter(submission=submission).exists()
-    return {"receipt": receipt, "found": True, "counted": counted, "cast_at": submission.cast_at}
+    return _receipt_outcome(receipt, submission)
+
+
+def receipt_check_short(*, assembly: Assembly, short: str) -> dict[str, Any]:
+    """Whether the receipt with this short code (its first SHORT_RECEIPT_LENGTH characters) is counted, when
+    exactly one submission of the assembly has it; when several have it, `ambiguous` and nothing else (the
+    voter is asked for the full receipt). Answers with the short code only, never the full receipt."""
+    rows = list(
+        BallotSubmission.objects.filter(assembly=assembly, receipt__startswith=short).only("pk", "cast_at")[
+            :2
+        ]
+    )
+    if len(rows) > 1:
+        return {"receipt": short, "found": False, "counted": False, "ambiguous": True}
+    return {**_receipt_outcome(short, rows[0] if rows else None), "ambiguous": False}

@@ -8,6 +8,7 @@ import sys
 import pytest
 from django.core.management import call_command
 
+from registry.identifiers import ERROR_MESSAGES
 from registry.models import Building, Compound, Entrance, Equipment, Firm, Parcel, Region, ServiceContract
 from registry.services.places import MasterDataInvalid, master_data_load
 from tests.conftest import MASTER, child_process_env
@@ -104,3 +105,19 @@ def test_load_compounds_command_is_idempotent_and_reports_errors(db, tmp_path, c
     assert "compounds: +0 ~2" in capsys.readouterr().out
     assert failed.returncode == 1
     assert "regions[0].code: '12' is not a street code of 9 digits" in failed.stderr
+
+
+def test_a_firms_public_service_phone_loads_normalised_and_a_bad_one_is_located(db):
+    # given
+    doc, bad = copy.deepcopy(MASTER), copy.deepcopy(MASTER)
+    doc["firms"][0]["service_phone"] = "0532 8888 6666"
+    bad["firms"][0]["service_phone"] = "8888-6666"
+
+    # when
+    with pytest.raises(MasterDataInvalid) as e:
+        master_data_load(doc=bad)
+    master_data_load(doc=doc)
+
+    # then
+    assert e.value.extra["errors"] == [f"firms[0].service_phone: {ERROR_MESSAGES['service_phone_format']}"]
+    assert Firm.objects.get(uscc=doc["firms"][0]["uscc"]).service_phone == "0532-88886666"

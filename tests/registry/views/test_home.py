@@ -6,7 +6,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from registry.models import CommitteeMember, Firm, Owner, OwnersCommittee
+from registry.models import CommitteeMember, Firm, FirmStaff, Owner, OwnersCommittee
 from registry.services.registration import registration_feed_apply
 from tests.conftest import A_0101, FIRM_A, IDS, PARCEL_A, World, browser_as, person, unit_number
 from tests.factories import feed_line
@@ -213,3 +213,31 @@ def test_home_query_count_does_not_grow_with_units(world: World, committees, dja
     assert len(response.context["compounds"][0].units) == 7
     assert len(many_units.captured_queries) == len(one_unit.captured_queries)
     assert len(one_unit.captured_queries) <= 12
+
+
+def test_firm_service_phone_is_shown_in_full_while_persons_phones_stay_masked(world: World, committees):
+    # given: the firm's published hotline, its contact person's mobile, the owners' and the staff's phones
+    Firm.objects.filter(uscc=FIRM_A).update(service_phone="0532-88886666", contact_phone="13912345678")
+    Owner.objects.filter(user__isnull=False).update(phone=RAW_PHONE)
+    FirmStaff.objects.filter(user=world.firm_a).update(phone="13712345678")
+
+    # when
+    response = browser_as(world.alice).get("/")
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert '<dt>服务电话</dt><dd><a class="tel" href="tel:053288886666">0532-88886666</a></dd>' in html
+    assert "<dt>联系人电话</dt><dd>139****5678</dd>" in html
+    assert "13912345678" not in html
+    assert RAW_PHONE not in html
+    assert "13712345678" not in html
+
+
+def test_no_service_phone_row_when_the_firm_has_none(world: World, committees):
+    # when
+    html = browser_as(world.alice).get("/").content.decode()
+
+    # then
+    assert "服务电话" not in html
+    assert 'href="tel:' not in html

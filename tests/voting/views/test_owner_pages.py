@@ -3,12 +3,14 @@ participation — in the browser client, against the real services."""
 
 import datetime as dt
 from http import HTTPStatus
+from unittest import mock
 
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tests.voting.apis.helpers import world_assembly
 from tests.voting.conftest import close, open_assembly
 from tests.voting.views.helpers import (
     ORDINARY,
@@ -24,6 +26,16 @@ from voting.services.assemblies import MotionSpec, assembly_announce, assembly_c
 from voting.services.tally import assembly_tally
 
 ELECTION = MotionSpec(title="选举业主委员会委员", category=3, seats=1, candidates=("赵一", "钱二"))
+
+
+def confirmed(data: dict[str, str]) -> dict[str, str]:
+    """The confirmation page's post: the same choices, as its hidden fields, with "确认提交"."""
+    return {**data, "step": "confirm"}
+
+
+def ballot_form_in(html: str, a) -> bool:
+    """Whether the page carries a form posting to the ballot (the radios or the confirmation)."""
+    return f'action="/voting/{a.pk}/ballot/"' in html
 
 
 def test_anonymous_is_sent_to_login(electorate):
@@ -128,15 +140,20 @@ def test_full_owner_flow_ballot_receipt_my_ballot_and_check(electorate):
     e = electorate(["100.00"] * 4)
     a = open_assembly(e, [ORDINARY, RAISE_FUNDS])
     client = browser(e.owners[0])
+    choices = post_data(a, {1: "for", 2: "against"})
 
     # when
     form = client.get(f"/voting/{a.pk}/ballot/")
-    cast = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for", 2: "against"}))
+    review = client.post(f"/voting/{a.pk}/ballot/", choices)
+    counted_after_review = CountedBallot.objects.filter(assembly=a).count()
+    cast = client.post(f"/voting/{a.pk}/ballot/", confirmed(choices))
     receipt_page = client.get(f"/voting/{a.pk}/receipt/")
 
     # then
     assert form.status_code == HTTPStatus.OK
     assert form.content.decode().count('type="radio"') == 6
+    assert review.status_code == HTTPStatus.OK
+    assert counted_after_review == 0
     assert cast.status_code == HTTPStatus.FOUND
     assert cast["Location"] == f"/voting/{a.pk}/receipt/"
     submission = BallotSubmission.objects.get(assembly=a)
@@ -144,7 +161,9 @@ def test_full_owner_flow_ballot_receipt_my_ballot_and_check(electorate):
     assert submission.choices == {motions[1]: "for", motions[2]: "against"}
     html = receipt_page.content.decode()
     assert receipt_page.status_code == HTTPStatus.OK
-    assert submission.receipt in html
+    assert " ".join(submission.receipt[i : i + 4] for i in range(0, 64, 4)) in html.replace(
+        "</span> <span>", " "
+    )
     assert timezone.localtime(submission.cast_at).strftime("%Y-%m-%d %H:%M:%S") in html
     assert [p["unit_number"] for p in receipt_page.context["places"]] == [e.numbers[0]]
 
@@ -177,15 +196,17 @@ def test_election_ballot_has_a_radio_group_per_candidate(electorate):
     motion = a.motions.get()
     c1, c2 = motion.candidates.order_by("position")
     client = browser(e.owners[0])
+    choices = {f"m{motion.pk}_c{c1.pk}": "for", f"m{motion.pk}_c{c2.pk}": "abstain"}
 
     # when
     form = client.get(f"/voting/{a.pk}/ballot/")
-    cast = client.post(
-        f"/voting/{a.pk}/ballot/", {f"m{motion.pk}_c{c1.pk}": "for", f"m{motion.pk}_c{c2.pk}": "abstain"}
-    )
+    review = client.post(f"/voting/{a.pk}/ballot/", choices)
+    cast = client.post(f"/voting/{a.pk}/ballot/", confirmed(choices))
 
     # then
     assert form.content.decode().count('type="radio"') == 6
+    [line] = review.context["lines"]
+    assert [(c["name"], c["label"]) for c in line["candidates"]] == [("赵一", "同意"), ("钱二", "弃权")]
     assert cast.status_code == HTTPStatus.FOUND
     assert BallotSubmission.objects.get(assembly=a).choices == {
         str(motion.pk): {str(c1.pk): "for", str(c2.pk): "abstain"}
@@ -220,25 +241,40 @@ def test_second_ballot_is_refused_as_already_voted(electorate):
     e = electorate(["100.00"] * 4)
     a = open_assembly(e, [ORDINARY])
     client = browser(e.owners[0])
-    client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+    client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for"})))
+    first = BallotSubmission.objects.get(assembly=a)
 
     # when
-    response = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "against"}))
+    review = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "against"}))
+    confirm = client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "against"})))
     page = client.get(f"/voting/{a.pk}/ballot/")
 
-    # then
-    html = response.content.decode()
-    assert response.status_code == HTTPStatus.CONFLICT
-    assert response.context["refusal"]["code"] == "already_voted"
-    assert "您已投票，本次会议不允许改票。" in html
-    assert f'href="/voting/{a.pk}/my-ballot/"' in html
-    assert 'value="against" id="id_m' in html and "checked" in html
+    # then: the refusal and where the owner stands — the counted ballot's receipt and time — and no form
+    for response in (review, confirm):
+        html = response.content.decode()
+        assert response.status_code == HTTPStatus.CONFLICT
+        assert response.context["refusal"]["code"] == "already_voted"
+        assert response.context["show_form"] is False
+        assert "您已投票，本次会议不允许改票。" in html
+        assert not ballot_form_in(html, a)
+        assert 'type="radio"' not in html
+        assert "确认提交" not in html and "下一步：核对选票" not in html
+        assert [b["receipt"] for b in response.context["counted"]] == [first.receipt]
+        assert f"<span>{first.receipt[:4]}</span>" in html
+        assert timezone.localtime(first.cast_at).strftime("%Y-%m-%d %H:%M:%S") in html
+        assert f'href="/voting/{a.pk}/my-ballot/"' in html
     assert list(BallotSubmission.objects.filter(assembly=a).values_list("choices", flat=True)) == [
         {str(a.motions.get().pk): "for"}
+    ]
+    assert list(VoteRefusal.objects.filter(assembly=a).values_list("code", flat=True)) == [
+        "already_voted",
+        "already_voted",
     ]
     assert page.status_code == HTTPStatus.OK
     assert page.context["show_form"] is False
     assert page.context["standing"].code == "already_voted"
+    assert not ballot_form_in(page.content.decode(), a)
+    assert first.receipt[:4] in page.content.decode()
 
 
 def test_revote_replaces_the_counted_ballot(electorate):
@@ -246,10 +282,10 @@ def test_revote_replaces_the_counted_ballot(electorate):
     e = electorate(["100.00"] * 4)
     a = open_assembly(e, [ORDINARY], revote=True)
     client = browser(e.owners[0])
-    client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+    client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for"})))
 
     # when
-    response = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "against"}))
+    response = client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "against"})))
 
     # then
     assert response.status_code == HTTPStatus.FOUND
@@ -311,7 +347,8 @@ def test_ballot_after_close_is_refused_as_not_open(electorate):
     assert response.status_code == HTTPStatus.CONFLICT
     assert response.context["refusal"]["code"] == "not_open"
     assert "当前不在投票期内。" in html
-    assert 'value="for" id="id_m' in html and "checked" in html
+    assert not ballot_form_in(html, a)
+    assert 'type="radio"' not in html
     assert list(VoteRefusal.objects.filter(assembly=a).values_list("code", flat=True)) == ["not_open"]
 
 
@@ -477,7 +514,8 @@ def test_no_raw_phone_or_id_number_on_any_page(electorate):
     a = open_assembly(e, [ORDINARY])
     client = browser(e.owners[0])
     pages = [client.get("/").content.decode(), client.get(f"/voting/{a.pk}/ballot/").content.decode()]
-    client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+    pages.append(client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"})).content.decode())
+    client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for"})))
     pages.append(client.get(f"/voting/{a.pk}/receipt/").content.decode())
     vote_all(a, [(u, "for") for u in e.owners[1:7]] + [(e.owners[7], "against")])
     close(e, a)
@@ -493,7 +531,8 @@ def test_no_raw_phone_or_id_number_on_any_page(electorate):
 
     # then
     ids = raw_ids(e)
-    assert len(pages) == 10
+    assert len(pages) == 11
+    assert "请核对您的选票" in pages[2] and "投票成功" in pages[3]
     for html in pages:
         assert RAW_PHONE not in html
         assert not [i for i in ids if i in html]
@@ -557,3 +596,311 @@ def test_official_previews_a_draft_without_a_roll(electorate):
     assert "名册在会议公告时冻结，届时在此公布。" in notice.content.decode()
     assert (ballot.status_code, ballot.context["show_form"]) == (HTTPStatus.OK, False)
     assert owner.status_code == HTTPStatus.NOT_FOUND
+
+
+# ------------------------------------------------------------------ the confirmation step, receipts, firm staff
+
+
+def test_posting_choices_shows_the_confirmation_and_counts_nothing(electorate):
+    # given
+    e = electorate(["100.00", "88.50", "100.00"])
+    a = open_assembly(e, [ORDINARY, RAISE_FUNDS])
+    first, second = a.motions.order_by("position")
+    client = browser(e.owners[1])
+
+    # when
+    response = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for", 2: "abstain"}))
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert response.templates[0].name == "voting/confirm.html"
+    assert [(line["motion"].title, line["label"]) for line in response.context["lines"]] == [
+        ("选聘物业服务企业", "同意"),
+        ("筹集维修资金", "弃权"),
+    ]
+    assert [p["unit_number"] for p in response.context["standing"].parts] == [e.numbers[1]]
+    assert "88.50 ㎡" in html
+    assert f'<input type="hidden" name="m{first.pk}" value="for">' in html
+    assert f'<input type="hidden" name="m{second.pk}" value="abstain">' in html
+    assert '<button type="submit" name="step" value="confirm"' in html and "确认提交" in html
+    assert '<button type="submit" name="step" value="edit"' in html and "返回修改" in html
+    assert 'type="radio"' not in html
+    assert "no-store" in response["Cache-Control"]
+    assert CountedBallot.objects.filter(assembly=a).count() == 0
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+    assert VoteRefusal.objects.filter(assembly=a).count() == 0
+
+
+def test_confirming_casts_exactly_one_ballot(electorate):
+    # given: the owner has seen the confirmation
+    e = electorate(["100.00"] * 3)
+    a = open_assembly(e, [ORDINARY, RAISE_FUNDS])
+    client = browser(e.owners[0])
+    choices = post_data(a, {1: "against", 2: "for"})
+    client.post(f"/voting/{a.pk}/ballot/", choices)
+
+    # when
+    response = client.post(f"/voting/{a.pk}/ballot/", confirmed(choices))
+
+    # then
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == f"/voting/{a.pk}/receipt/"
+    assert CountedBallot.objects.filter(assembly=a).count() == 1
+    submission = BallotSubmission.objects.get(assembly=a)
+    motions = {m.position: str(m.pk) for m in a.motions.all()}
+    assert (submission.submitted_by_id, submission.choices) == (
+        e.owners[0].pk,
+        {motions[1]: "against", motions[2]: "for"},
+    )
+
+
+def test_tampered_hidden_choices_on_confirm_are_refused_and_nothing_is_counted(electorate):
+    # given
+    e = electorate(["100.00"] * 3)
+    a = open_assembly(e, [ORDINARY, RAISE_FUNDS])
+    first, second = a.motions.order_by("position")
+    client = browser(e.owners[0])
+
+    # when: a value no radio offers, then a motion dropped from the hidden fields
+    bad_value = client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for", 2: "yes"})))
+    dropped = client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for"})))
+
+    # then
+    assert bad_value.status_code == HTTPStatus.BAD_REQUEST
+    assert list(bad_value.context["form"].errors) == [f"m{second.pk}"]
+    assert dropped.status_code == HTTPStatus.BAD_REQUEST
+    assert dropped.context["refusal"]["code"] == "incomplete_ballot"
+    assert dropped.context["form"].errors == {f"m{second.pk}": ["请选择同意、反对或弃权。"]}
+    assert f'name="m{first.pk}" value="for" id="id_m{first.pk}_0" checked' in dropped.content.decode()
+    assert CountedBallot.objects.filter(assembly=a).count() == 0
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+    assert list(VoteRefusal.objects.filter(assembly=a).values_list("code", flat=True)) == [
+        "incomplete_ballot"
+    ]
+
+
+def test_back_from_the_confirmation_shows_the_form_ticked_as_chosen(electorate):
+    # given
+    e = electorate(["100.00"] * 3)
+    a = open_assembly(e, [ORDINARY, RAISE_FUNDS])
+    first, second = a.motions.order_by("position")
+
+    # when
+    response = browser(e.owners[0]).post(
+        f"/voting/{a.pk}/ballot/", {**post_data(a, {1: "against", 2: "abstain"}), "step": "edit"}
+    )
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert response.templates[0].name == "voting/ballot.html"
+    assert f'name="m{first.pk}" value="against" id="id_m{first.pk}_1" checked' in html
+    assert f'name="m{second.pk}" value="abstain" id="id_m{second.pk}_2" checked' in html
+    assert html.count(" checked") == 2
+    assert response.context["form"].errors == {}
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+
+
+def test_revote_form_starts_from_the_owners_own_counted_choices(electorate):
+    # given: revote allowed; owner 0 voted against on 1 and abstained on 2, owner 1 voted for on both
+    e = electorate(["100.00"] * 3)
+    a = open_assembly(e, [ORDINARY, RAISE_FUNDS], revote=True)
+    first, second = a.motions.order_by("position")
+    vote_all(a, [(e.owners[1], "for")])
+    browser(e.owners[0]).post(
+        f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "against", 2: "abstain"}))
+    )
+
+    # when
+    mine = browser(e.owners[0]).get(f"/voting/{a.pk}/ballot/")
+    fresh = browser(e.owners[2]).get(f"/voting/{a.pk}/ballot/")
+
+    # then
+    html = mine.content.decode()
+    assert mine.status_code == HTTPStatus.OK
+    assert mine.context["show_form"] is True
+    assert f'name="m{first.pk}" value="against" id="id_m{first.pk}_1" checked' in html
+    assert f'name="m{second.pk}" value="abstain" id="id_m{second.pk}_2" checked' in html
+    assert html.count(" checked") == 2
+    assert "下面已按您当前计入的选票勾选，只有您本人能看到。" in html
+    assert " checked" not in fresh.content.decode()
+
+
+def test_revote_form_of_an_election_starts_from_the_counted_choices(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ELECTION], revote=True)
+    motion = a.motions.get()
+    c1, c2 = motion.candidates.order_by("position")
+    client = browser(e.owners[0])
+    client.post(
+        f"/voting/{a.pk}/ballot/",
+        confirmed({f"m{motion.pk}_c{c1.pk}": "abstain", f"m{motion.pk}_c{c2.pk}": "for"}),
+    )
+
+    # when
+    html = client.get(f"/voting/{a.pk}/ballot/").content.decode()
+
+    # then
+    assert f'name="m{motion.pk}_c{c1.pk}" value="abstain" id="id_m{motion.pk}_c{c1.pk}_2" checked' in html
+    assert f'name="m{motion.pk}_c{c2.pk}" value="for" id="id_m{motion.pk}_c{c2.pk}_0" checked' in html
+    assert html.count(" checked") == 2
+
+
+def test_ballot_page_before_opening_shows_the_window_and_no_form(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    now = timezone.now()
+    a = assembly_create(
+        actor=e.official,
+        compound=e.compound,
+        title="第三次业主大会",
+        opens_at=now + dt.timedelta(days=20),
+        closes_at=now + dt.timedelta(days=26),
+        motions=[ORDINARY],
+    )
+    assembly_announce(actor=e.official, assembly=a)
+
+    # when
+    page = browser(e.owners[0]).get(f"/voting/{a.pk}/ballot/")
+    post = browser(e.owners[0]).post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for"})))
+
+    # then
+    for response in (page, post):
+        html = response.content.decode()
+        assert "当前不在投票期内。" in html
+        assert timezone.localtime(a.opens_at).strftime("%Y-%m-%d %H:%M") in html
+        assert not ballot_form_in(html, a)
+        assert 'type="radio"' not in html
+    assert (page.status_code, post.status_code) == (HTTPStatus.OK, HTTPStatus.CONFLICT)
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+
+
+def _grouped(receipt: str) -> str:
+    return "".join(f"<span>{receipt[i : i + 4]}</span> " for i in range(0, 64, 4))
+
+
+def test_receipt_is_shown_in_groups_with_its_short_code_and_a_copy_button(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+    client = browser(e.owners[0])
+    client.post(f"/voting/{a.pk}/ballot/", confirmed(post_data(a, {1: "for"})))
+    receipt = BallotSubmission.objects.get(assembly=a).receipt
+
+    # when
+    pages = [client.get(f"/voting/{a.pk}/receipt/"), client.get(f"/voting/{a.pk}/my-ballot/")]
+
+    # then
+    for response in pages:
+        html = response.content.decode()
+        assert response.status_code == HTTPStatus.OK
+        assert f'<p class="receipt-code">{_grouped(receipt)}</p>' in html
+        assert f'短码 <strong class="receipt-short">{receipt[:4]} {receipt[4:8]}</strong>' in html
+        assert f'<button type="button" class="button receipt-copy" data-copy="{receipt}"' in html
+        assert "/static/js/voting.js" in html
+        assert "<script>" not in html  # the CSP allows no inline script
+
+
+def test_check_page_accepts_the_receipt_with_spaces_and_line_breaks(electorate):
+    # given
+    e = electorate(["100.00"] * 2)
+    a = open_assembly(e, [ORDINARY])
+    vote_all(a, [(e.owners[0], "for")])
+    receipt = BallotSubmission.objects.get(assembly=a).receipt
+    spaced = " ".join(receipt[i : i + 4] for i in range(0, 64, 4))
+    broken = "\n".join(receipt[i : i + 16] for i in range(0, 64, 16)).upper()
+    client = browser(e.owners[1])
+
+    # when
+    responses = [client.get(f"/voting/{a.pk}/check/", {"receipt": r}) for r in (spaced, broken)]
+
+    # then
+    for response in responses:
+        assert response.status_code == HTTPStatus.OK
+        assert response.context["outcome"]["receipt"] == receipt
+        assert response.context["outcome"]["counted"] is True
+        assert _grouped(receipt) in response.content.decode()
+
+
+def test_check_page_takes_a_short_code_only_when_it_is_unambiguous(electorate):
+    # given: three ballots; two receipts share their first eight characters
+    e = electorate(["100.00"] * 3)
+    a = open_assembly(e, [ORDINARY])
+    receipts = iter(["ab12cd34" + "0" * 56, "ab12cd34" + "1" * 56, "99887766" + "2" * 56])
+    with mock.patch("voting.services.ballots.receipt_for", side_effect=lambda **_: next(receipts)):
+        vote_all(a, [(e.owners[0], "for"), (e.owners[1], "against"), (e.owners[2], "abstain")])
+    client = browser(e.owners[0])
+
+    # when
+    unique = client.get(f"/voting/{a.pk}/check/", {"receipt": "9988 7766"})
+    shared = client.get(f"/voting/{a.pk}/check/", {"receipt": "AB12CD34"})
+    unknown = client.get(f"/voting/{a.pk}/check/", {"receipt": "0000 0000"})
+    nine = client.get(f"/voting/{a.pk}/check/", {"receipt": "998877662"})
+
+    # then
+    cast_at = BallotSubmission.objects.get(assembly=a, receipt__startswith="99887766").cast_at
+    assert unique.context["outcome"] == {
+        "receipt": "99887766",
+        "found": True,
+        "counted": True,
+        "cast_at": cast_at,
+        "ambiguous": False,
+    }
+    assert "已计入" in unique.content.decode()
+    assert "2" * 56 not in unique.content.decode()
+    assert shared.context["outcome"] == {
+        "receipt": "ab12cd34",
+        "found": False,
+        "counted": False,
+        "ambiguous": True,
+    }
+    assert "请输入完整的 64 位回执码" in shared.content.decode()
+    assert "0" * 56 not in shared.content.decode() and "1" * 56 not in shared.content.decode()
+    assert unknown.context["outcome"] == {
+        "receipt": "00000000",
+        "found": False,
+        "counted": False,
+        "ambiguous": False,
+    }
+    assert nine.status_code == HTTPStatus.BAD_REQUEST
+    assert "回执码应为 64 位（或 8 位短码）" in nine.content.decode()
+
+
+def test_firm_staff_get_a_message_for_firm_staff_on_the_ballot_tab(world):
+    # given
+    a = world_assembly(world, "open")
+    client = browser(world.firm_a)
+
+    # when
+    page = client.get(f"/voting/{a.pk}/ballot/")
+    post = client.post(f"/voting/{a.pk}/ballot/", post_data(a, {1: "for"}))
+    notice = client.get(f"/voting/{a.pk}/")
+
+    # then
+    for response in (page, post):
+        html = response.content.decode()
+        assert "您是物业服务企业的工作人员，不是本次会议的投票人。" in html
+        assert "业主询问如何投票时，请引导其用本人账号登录投票" in html
+        assert "您不在本次会议的表决名册上。" not in html
+        assert "如您认为名册有误" not in html
+        assert not ballot_form_in(html, a)
+    assert (page.status_code, page.context["standing"].firm_staff) == (HTTPStatus.OK, True)
+    assert (post.status_code, post.context["refusal"]["code"]) == (HTTPStatus.FORBIDDEN, "not_on_roll")
+    assert "您是物业服务企业的工作人员，不是本次会议的投票人。" in notice.content.decode()
+    assert BallotSubmission.objects.filter(assembly=a).count() == 0
+    assert list(VoteRefusal.objects.filter(assembly=a).values_list("code", flat=True)) == ["not_on_roll"]
+
+
+def test_firm_staff_wording_is_only_for_firm_staff(world):
+    # given: the street official sees the assembly, holds no flat on its roll and is not the firm's staff
+    a = world_assembly(world, "open")
+
+    # when
+    page = browser(world.official_a).get(f"/voting/{a.pk}/ballot/")
+
+    # then
+    assert page.context["standing"].code == "not_on_roll"
+    assert page.context["standing"].firm_staff is False
+    assert "您不在本次会议的表决名册上。" in page.content.decode()
