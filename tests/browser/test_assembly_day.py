@@ -45,8 +45,8 @@ def _login_owner(browser, live_server, username: str):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit], input[type=submit]")
-    page.wait_for_load_state()
+    page.click("form[action='/accounts/login/'] button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
     return page
 
 
@@ -66,6 +66,14 @@ OWNER_CHOICES = [
     {1: "for", 2: "against", 3: {"张三": "for", "李四": "for", "王五": "abstain"}},
     {1: "against", 2: "for", 3: {"张三": "abstain", "李四": "for", "王五": "for"}},
     {1: "abstain", 2: "against", 3: {"张三": "for", "李四": "against", "王五": "against"}},
+]
+FLATS = [
+    "1号楼 1单元 12层 1201",
+    "1号楼 1单元 9层 901",
+    "1号楼 1单元 10层 1001",
+    "1号楼 1单元 1层 101",
+    "1号楼 2单元 12层 1201",
+    "10号楼 1单元 12层 1201",
 ]
 # 8 flats of 100.00 m² (the garage's space counts: parking_in_area); 7 took part (700.00 m², 87.50%).
 # Motion 1: for 5 (paper + 4 online) of 7 → 71.42% > 50%: adopted.
@@ -91,8 +99,25 @@ def _vote(page, a: Assembly, choices: dict) -> None:
             page.locator(f"input[name='m{motion.pk}'][value='{choice}']").check()
 
 
-def _submit_ballot(page, shots) -> None:
-    page.click("button[type=submit], input[type=submit]")
+def _review_and_cast(page, *, flat: str, choices: dict, shots=None) -> None:
+    """Next step: the confirmation page lists every choice in words and the flat; only "确认提交" casts."""
+    page.click("button[name=step][value=review]")
+    page.wait_for_load_state()
+    text = _text(page)
+    assert "请核对您的选票" in text and "您的选票尚未提交" in text
+    assert flat in text
+    words = {"for": "同意", "against": "反对", "abstain": "弃权"}
+    lines = page.locator(".confirm .motion")
+    for position, choice in choices.items():
+        line = lines.nth(position - 1).inner_text()
+        if isinstance(choice, dict):
+            for name, value in choice.items():
+                assert re.search(rf"{name}\s*{words[value]}", line), line
+        else:
+            assert words[choice] in line, line
+    if shots:
+        shots(page, "owner-confirm")
+    page.click("button[name=step][value=confirm]")
     page.wait_for_load_state()
 
 
@@ -144,6 +169,7 @@ def test_an_assembly_day_from_creation_to_results(chromium, live_server, clock, 
         if seats:
             page.fill(f"#id_motions-{i}-seats", seats)
             page.fill(f"#id_motions-{i}-candidates", candidates)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # the motion table fits the screen
     shots(page, "official-add-form")
     page.click("input[name=_continue]")
     page.wait_for_load_state()
@@ -195,15 +221,26 @@ def test_an_assembly_day_from_creation_to_results(chromium, live_server, clock, 
     for i, choices in enumerate(OWNER_CHOICES):
         page = _login_owner(chromium, live_server, f"owner{i}")
         page.goto(f"{live_server.url}/voting/{a.pk}/ballot/")
-        assert "/ballot/" in page.url, (page.url, _text(page))
+        assert "/ballot/" in page.url and "login" not in page.url, page.url
+        flat = FLATS[i]
+        assert flat in _text(page)  # the ballot names the flat it is cast for
         _vote(page, a, choices)
         if i == 0:
             shots(page, "owner-ballot-filled")
-        _submit_ballot(page, shots if i == 0 else None)
-        receipt = page.locator(".receipt-code").first.inner_text()
-        assert re.fullmatch(r"[0-9a-f ]{64,80}", receipt.strip()), receipt
+        assert CountedBallot.objects.filter(assembly=a).count() == 1 + i
+        _review_and_cast(page, flat=flat, choices=choices, shots=shots if i == 0 else None)
+        assert CountedBallot.objects.filter(assembly=a).count() == 2 + i
+        grouped = page.locator(".receipt-code").first.inner_text().split()
+        assert [len(g) for g in grouped] == [4] * 16  # 64 hex characters in groups of four
+        receipt = "".join(grouped)
+        assert page.locator(".receipt-short").first.inner_text().replace(" ", "") == receipt[:8]
         if i == 0:
             shots(page, "owner-receipt")
+            # a second attempt (no revote) shows the counted ballot, not a live form
+            page.goto(f"{live_server.url}/voting/{a.pk}/ballot/")
+            assert page.locator("button[name=step]").count() == 0
+            assert receipt[:4] in _text(page)
+            shots(page, "owner-already-voted")
     assert CountedBallot.objects.filter(assembly=a).count() == 7
 
     # -- voting closes; the official closes, the tally runs, the official publishes
@@ -215,6 +252,14 @@ def test_an_assembly_day_from_creation_to_results(chromium, live_server, clock, 
     assert a.status == Assembly.Status.TALLIED  # closing queues the tally (eager here)
     page.goto(f"{live_server.url}/admin/voting/assembly/{a.pk}/certificate/")
     shots(page, "official-certificate")
+    certificate = _text(page)
+    for line in SUMMARY:
+        assert line in certificate, line
+    assert "当选：张三、李四" in certificate
+    page.goto(f"{live_server.url}/admin/voting/auditentry/?assembly={a.pk}")
+    log = _text(page)
+    assert "网上投票" in log and "录入纸质票" in log and "ballot.online" not in log
+    shots(page, "official-audit-log")
     _transition_from(page, f"{live_server.url}/admin/voting/assembly/{a.pk}/change/", "公布", "确认公布")
     a.refresh_from_db()
     assert a.status == Assembly.Status.PUBLISHED
@@ -227,4 +272,5 @@ def test_an_assembly_day_from_creation_to_results(chromium, live_server, clock, 
     assert "A_total" not in text and "N_part" not in text
     for line in SUMMARY:
         assert line in text, line
-    assert text.index(SUMMARY[0]) < text.index("张三")  # the summary comes before the detail
+    assert "当选：张三、李四" in text
+    assert text.index(SUMMARY[0]) < text.index("候选人")  # the summary comes before the detail
