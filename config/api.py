@@ -46,3 +46,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = codes if isinstance(codes, str) else "error"
         response.data = error_body(code, str(exc.detail))
     return response
+
+
+# The error body is the registry's `Error` component (one shape for the whole API, api.md "Conventions").
+ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
+ERROR_DESCRIPTIONS = {
+    400: "Bad input or refused by a rule",
+    401: "Not authenticated",
+    403: "Visible, but not allowed",
+    404: "Missing, or not visible to you",
+    409: "Wrong state",
+    413: "Request body too large (`body_too_large`, `extra.limit` bytes)",
+    429: "Too many requests (`throttled`, `extra.wait` seconds)",
+}
+
+
+def error_responses(*codes: int) -> dict[int, Any]:
+    """drf-spectacular responses for the given error statuses, all with the `Error` body."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {code: OpenApiResponse(ERROR_SCHEMA, description=ERROR_DESCRIPTIONS[code]) for code in codes}

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("registry.api_urls")),
     path("api/v1/", include("voting.api_urls")),
+    path("api/v1/", include("complaints.api_urls")),
     path("voting/", include("voting.urls")),
     path("", include("registry.urls")),
 ]

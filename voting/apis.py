@@ -21,7 +21,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
@@ -34,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.utils import html
 from rest_framework.views import APIView
 
-from config.api import Pagination
+from config.api import Pagination, error_responses
 from config.errors import Forbidden
 from config.throttling import BallotThrottle
 from registry.identifiers import normalize_unit_number
@@ -73,21 +72,7 @@ TAG_VOTING = "voting"
 AREA_FIELD = {"max_digits": 14, "decimal_places": 2}
 CHOICE_VALUES = ("for", "against", "abstain")
 
-# The error body is the registry's `Error` component (one shape for the whole API, api.md "Conventions").
-_ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
-_ERROR_DESCRIPTIONS = {
-    400: "Bad input or refused by a rule",
-    401: "Not authenticated",
-    403: "Visible, but not allowed",
-    404: "Missing, or not visible to you",
-    409: "Wrong state",
-    413: "Request body too large (`body_too_large`, `extra.limit` bytes)",
-    429: "Too many requests (`throttled`, `extra.wait` seconds)",
-}
-
-
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(_ERROR_SCHEMA, description=_ERROR_DESCRIPTIONS[code]) for code in codes}
+_errors = error_responses
 
 
 def _require_runner(request: Request, assembly: Assembly) -> None:

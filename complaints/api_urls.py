@@ -1,0 +1,18 @@
+"""REST API of complaints, mounted under /api/v1/ (api.md, "Complaints")."""
+
+from django.urls import path
+
+from complaints import apis
+
+urlpatterns = [
+    path("complaint-categories/", apis.ComplaintCategoryListApi.as_view(), name="api-complaint-categories"),
+    path("complaints/", apis.ComplaintListCreateApi.as_view(), name="api-complaint-list"),
+    path("complaints/queue/", apis.ComplaintQueueApi.as_view(), name="api-complaint-queue"),
+    path("complaints/<int:id>/", apis.ComplaintDetailApi.as_view(), name="api-complaint-detail"),
+    path(
+        "complaints/<int:id>/transitions/",
+        apis.ComplaintTransitionApi.as_view(),
+        name="api-complaint-transition",
+    ),
+    path("complaints/<int:id>/rating/", apis.ComplaintRatingApi.as_view(), name="api-complaint-rating"),
+]

@@ -1,0 +1,247 @@
+"""REST API of complaints, mounted under /api/v1/ (api.md, "Complaints"): categories, filing, one case with
+its timeline, the complainant's cases, a handler's queue, workflow moves and the rating."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from complaints.labels import About, Kind, Satisfaction, Status, Tier
+from complaints.models import Complaint
+from complaints.selectors import (
+    category_list,
+    complaint_get_visible,
+    complaint_list_mine,
+    complaint_place,
+    complaint_queue,
+    complaint_timeline,
+)
+from complaints.services import (
+    complaint_file,
+    complaint_payload_location,
+    complaint_rate,
+    complaint_transition,
+)
+from config.api import Pagination, error_responses
+from config.errors import ApplicationError
+from registry.selectors import compound_get_visible
+
+TAG = "complaints"
+
+
+class CategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kinds = serializers.ListField(child=serializers.CharField())
+    default_severity = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="ComplaintEvent")
+class EventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    role = serializers.CharField(help_text="complainant, firm, committee, official or system — never a name.")
+    kind = serializers.CharField()
+    from_status = serializers.CharField(source="from_status_or_none", allow_null=True)
+    to_status = serializers.CharField(source="to_status_or_none", allow_null=True)
+    tier = serializers.CharField()
+    public = serializers.BooleanField()
+    text = serializers.CharField()
+
+
+def _case(case: Complaint, request: Request, *, timeline: bool) -> dict[str, Any]:
+    """A case as the API shows it to this user: never the complainant's identity; the flat per selector."""
+    body: dict[str, Any] = {
+        "id": case.pk,
+        "compound": case.compound.code,
+        "kind": case.kind,
+        "category": case.category.code,
+        "about": case.about,
+        "severity": case.severity,
+        "tier": case.tier,
+        "first_tier": case.first_tier,
+        "status": case.status,
+        "status_label": Status(case.status).label,
+        "description": case.description,
+        "location": complaint_place(user=request.user, complaint=case),
+        "allow_home_visit": case.allow_home_visit,
+        "round": case.round,
+        "satisfaction": case.satisfaction or None,
+        "solved": case.solved,
+        "submitted_at": serializers.DateTimeField().to_representation(case.submitted_at),
+        "updated_at": serializers.DateTimeField().to_representation(case.updated_at),
+        "clocks": [],
+        "photos": [],
+    }
+    if timeline:
+        events = complaint_timeline(user=request.user, complaint=case)
+        for e in events:
+            e.from_status_or_none = e.from_status or None
+            e.to_status_or_none = e.to_status or None
+        body["timeline"] = EventSerializer(events, many=True).data
+    return body
+
+
+class ComplaintCategoryListApi(APIView):
+    """The complaint categories (their codes are Open311's `service_code`)."""
+
+    permission_classes = []
+
+    @extend_schema(
+        operation_id="complaint_categories_list", tags=[TAG], responses={200: CategorySerializer(many=True)}
+    )
+    def get(self, request: Request) -> Response:
+        return Response(CategorySerializer(category_list(), many=True).data)
+
+
+class ComplaintListCreateApi(APIView):
+    """`POST`: an owner files a case in a compound where they hold a unit. `GET ?mine=true`: their cases."""
+
+    pagination_class = Pagination
+
+    class InputSerializer(serializers.Serializer):
+        compound = serializers.CharField()
+        kind = serializers.ChoiceField(choices=Kind.choices)
+        category = serializers.CharField(max_length=40)
+        about = serializers.ChoiceField(choices=About.choices, default=About.OTHER)
+        description = serializers.CharField(max_length=2000)
+        location = serializers.DictField(required=False, help_text="unit_number, building (4 digits), area")
+        allow_home_visit = serializers.BooleanField(default=False)
+
+    @extend_schema(
+        operation_id="complaints_create",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={201: dict, **error_responses(400, 401, 403, 404, 413)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        compound = compound_get_visible(user=request.user, code=d["compound"])
+        case = complaint_file(
+            actor=request.user,
+            compound=compound,
+            kind=d["kind"],
+            category_code=d["category"],
+            about=d["about"],
+            description=d["description"],
+            location=complaint_payload_location(d.get("location")),
+            allow_home_visit=d["allow_home_visit"],
+        )
+        case = complaint_get_visible(user=request.user, complaint_id=case.pk)
+        body = _case(case, request, timeline=False)
+        return Response(
+            {k: body[k] for k in ("id", "status", "tier", "clocks", "photos")} | {"case": body},
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        operation_id="complaints_list", tags=[TAG], responses={200: dict, **error_responses(400, 401)}
+    )
+    def get(self, request: Request) -> Response:
+        if request.query_params.get("mine") != "true":
+            raise ApplicationError(
+                _("请使用 ?mine=true（本人的案件）或 /queue/（待办）。"),
+                code="invalid",
+                extra={"field": "mine"},
+            )
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(complaint_list_mine(user=request.user), request, view=self)
+        return paginator.get_paginated_response([_case(c, request, timeline=False) for c in page])
+
+
+class ComplaintQueueApi(APIView):
+    """A handler's open cases, oldest first; filters `compound`, `tier`, `status`."""
+
+    pagination_class = Pagination
+
+    class FilterSerializer(serializers.Serializer):
+        compound = serializers.CharField(required=False)
+        tier = serializers.ChoiceField(choices=Tier.choices, required=False)
+        status = serializers.ChoiceField(choices=Status.choices, required=False)
+
+    @extend_schema(
+        operation_id="complaints_queue", tags=[TAG], parameters=[FilterSerializer], responses={200: dict}
+    )
+    def get(self, request: Request) -> Response:
+        f = self.FilterSerializer(data=request.query_params)
+        f.is_valid(raise_exception=True)
+        cases = complaint_queue(user=request.user, **f.validated_data)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(cases, request, view=self)
+        return paginator.get_paginated_response([_case(c, request, timeline=False) for c in page])
+
+
+class ComplaintDetailApi(APIView):
+    """One case with its timeline (handlers and the street office also see internal entries)."""
+
+    @extend_schema(
+        operation_id="complaints_retrieve", tags=[TAG], responses={200: dict, **error_responses(401, 404)}
+    )
+    def get(self, request: Request, id: int) -> Response:
+        case = complaint_get_visible(user=request.user, complaint_id=id)
+        return Response(_case(case, request, timeline=True))
+
+
+class ComplaintTransitionApi(APIView):
+    """Move a case along the workflow (complaints.md "States"); who may make each move: complaints.rules."""
+
+    class InputSerializer(serializers.Serializer):
+        to = serializers.ChoiceField(choices=Status.choices)
+        note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+        public = serializers.BooleanField(default=True)
+        merged_into = serializers.IntegerField(required=False)
+
+    @extend_schema(
+        operation_id="complaints_transition",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={200: dict, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        case = complaint_get_visible(user=request.user, complaint_id=id)
+        target = None
+        if "merged_into" in d:
+            target = complaint_get_visible(user=request.user, complaint_id=d["merged_into"])
+        complaint_transition(
+            actor=request.user,
+            complaint=case,
+            to=d["to"],
+            note=d["note"],
+            public=d["public"],
+            merged_into=target,
+        )
+        return Response(
+            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
+        )
+
+
+class ComplaintRatingApi(APIView):
+    """The complainant rates a verified result (satisfied / basically satisfied / unsatisfied; solved or not)."""
+
+    class InputSerializer(serializers.Serializer):
+        satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+        solved = serializers.BooleanField()
+        note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        operation_id="complaints_rate",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={200: dict, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = complaint_get_visible(user=request.user, complaint_id=id)
+        complaint_rate(actor=request.user, complaint=case, **data.validated_data)
+        return Response(
+            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
+        )

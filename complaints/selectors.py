@@ -1,0 +1,78 @@
+"""Reads of cases, scoped by complaints.permissions: one case, the complainant's own, a handler's queue, the
+timeline (internal entries only for staff), the categories."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from complaints.labels import OPEN_STATES, Status
+from complaints.models import Category, Complaint, ComplaintEvent
+from complaints.permissions import complaint_queue_q, complaint_visible_q, roles_in, sees_internal
+from registry.models import User
+
+QUEUE_STATES = sorted(OPEN_STATES - {Status.VERIFIED})  # verified: the complainant's turn (the rating)
+
+
+def category_list() -> QuerySet[Category]:
+    """Active categories in their display order."""
+    return Category.objects.filter(active=True).order_by("position", "code")
+
+
+def complaint_get_visible(*, user: User, complaint_id: int) -> Complaint:
+    """The case, or 404 when it does not exist or `user` may not see it (the same answer)."""
+    case = (
+        Complaint.objects.filter(complaint_visible_q(user=user), pk=complaint_id)
+        .select_related("compound", "category", "unit__building", "unit__entrance", "building")
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def complaint_list_mine(*, user: User) -> QuerySet[Complaint]:
+    """The complainant's own cases, newest first."""
+    return (
+        Complaint.objects.filter(complainant_id=user.pk)
+        .select_related("compound", "category", "unit__building", "unit__entrance", "building")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
+def complaint_queue(
+    *, user: User, compound: str = "", tier: str = "", status: str = ""
+) -> QuerySet[Complaint]:
+    """Open cases waiting on `user` as a handler, oldest submission first (its clocks started first)."""
+    cases = Complaint.objects.filter(complaint_queue_q(user=user), status__in=QUEUE_STATES)
+    if compound:
+        cases = cases.filter(compound__code=compound)
+    if tier:
+        cases = cases.filter(tier=tier)
+    if status:
+        cases = cases.filter(status=status)
+    return cases.select_related(
+        "compound", "category", "unit__building", "unit__entrance", "building"
+    ).order_by("submitted_at", "pk")
+
+
+def complaint_timeline(*, user: User, complaint: Complaint) -> list[ComplaintEvent]:
+    """The case's events in order; internal ones only for those who handle, review or supervise it."""
+    events = ComplaintEvent.objects.filter(complaint=complaint).order_by("at", "pk")
+    if not sees_internal(user=user, complaint=complaint):
+        events = events.filter(public=True)
+    return list(events)
+
+
+def complaint_place(*, user: User, complaint: Complaint) -> dict[str, Any]:
+    """Where the case is: the building and common area for everyone who sees it; the flat itself only for the
+    complainant, the street office, and handlers when the owner allowed a home visit."""
+    roles = roles_in(user=user, complaint=complaint)
+    show_unit = complaint.unit is not None and (
+        bool(roles & {"complainant", "supervisor"}) or complaint.allow_home_visit
+    )
+    return {
+        "unit": complaint.unit.label if show_unit else None,
+        "building": complaint.building.name if complaint.building else None,
+        "area": complaint.area or None,
+    }
