@@ -108,3 +108,33 @@ def _sees_as_staff(user: User, complaint: Complaint) -> bool:
     return (c in j.firm_compounds and complaint.about != About.FIRM) or (
         c in committee_compounds(user) and complaint.about != About.COMMITTEE
     )
+
+
+def may_use_complaints_admin(user: User) -> bool:
+    """The street office's admin pages of complaints: superusers and officials (firms and committees work
+    from their queue pages)."""
+    return bool(
+        user.is_active
+        and user.is_staff
+        and (user.is_superuser or getattr(user, "official", None) is not None)
+    )
+
+
+def may_edit_complaint_settings(user: User) -> bool:
+    """Categories and the routing table are the city's: superusers and city-level officials change them;
+    other officials read them."""
+    if not may_use_complaints_admin(user):
+        return False
+    if user.is_superuser:
+        return True
+    return user.official.region.level == "city"
+
+
+def complaint_admin_q(*, user: User) -> Q:
+    """Cases in the admin: those of the compounds the user sees as an official."""
+    if not may_use_complaints_admin(user):
+        return NOTHING
+    j = jurisdiction(user)
+    if j.everything:
+        return Q()
+    return _any("compound_id", j.official_compounds)
