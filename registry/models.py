@@ -1056,3 +1056,37 @@ class SyncRun(models.Model):
         if not self.total or not self.rate:
             return None
         return max(self.total - self.done, 0) / self.rate
+
+
+# ---------------------------------------------------------------------------------- working calendar
+
+
+class WorkingDayOverride(models.Model):
+    """Staff's word on one date: a public holiday or a make-up working day (调休) as the State Council's notice
+    for the year sets it. It takes precedence over the `chinesecalendar` library and over Mon–Fri
+    (registry/calendar.py): how the years the library does not know yet are filled in, and how a local
+    holiday or a correction is entered."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(
+        _("工作日"), help_text=_("勾选：该日上班（如调休上班的周末）；不勾选：该日放假。")
+    )
+    name = models.CharField(_("名称或原因"), max_length=64, help_text=_("例如：春节、国庆节、调休上班。"))
+    updated_by = models.ForeignKey(
+        User,
+        verbose_name=_("最后修改人"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"

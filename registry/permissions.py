@@ -22,6 +22,8 @@ The rules:
 - a guardian `registry.view_compound` grant (an official seconded to another street) and owning a flat add to
   what one *sees*, never to what one may change;
 - former owners (ended ownership records, events naming them) are shown to officials only;
+- the working-day calendar (holidays and 调休 overrides) is seen by every official and firm account, and kept
+  by city-level officials;
 - superusers see and change everything; inactive accounts nothing. Global model permissions never widen a
   scope (they only gate the admin's pages).
 Not visible is a 404; visible but not allowed is a 403 (STYLE.md, rule 6).
@@ -62,6 +64,7 @@ from registry.models import (
     UnitChange,
     UnitNumberVersion,
     User,
+    WorkingDayOverride,
 )
 
 ROLE_OWNER = "owner"
@@ -100,6 +103,8 @@ OFFICIAL_MODEL_PERMISSIONS = {
     "auditevent": ["view"],
     "registrationevent": ["view"],
     "quarantinedrecord": ["view", "change"],
+    # kept by city-level officials only (`changeable_q`); every other official sees it read-only
+    "workingdayoverride": ["view", "add", "change", "delete"],
 }
 FIRM_MODEL_PERMISSIONS = {
     "compound": ["view"],
@@ -112,6 +117,7 @@ FIRM_MODEL_PERMISSIONS = {
     "committeemember": ["view"],
     "equipment": ["view", "add", "change"],
     "maintenancerecord": ["view", "add"],
+    "workingdayoverride": ["view"],
 }
 
 
@@ -151,6 +157,7 @@ class Jurisdiction:
 
     everything: bool = False
     region_path: str | None = None  # an official's region ("370200/370212/")
+    region_level: str | None = None  # its level (Region.Level)
     county_codes: tuple[str, ...] = ()  # the counties (6-digit codes) an official may add parcels in
     firm_id: int | None = None  # an active firm account's firm
     owner_id: int | None = None
@@ -169,6 +176,11 @@ class Jurisdiction:
     def compounds(self) -> frozenset[int]:
         """Every compound one sees at all (owners: the ones their units stand in)."""
         return self.full_compounds | self.owned_compounds
+
+    @property
+    def city_wide(self) -> bool:
+        """An official of the whole city (keeps city-wide registers such as the working-day calendar)."""
+        return self.region_level == Region.Level.CITY
 
     @property
     def official_compounds(self) -> frozenset[int]:
@@ -248,6 +260,7 @@ def _resolve(user: User) -> Jurisdiction:
                 units.add(unit_id)
     return Jurisdiction(
         region_path=official.region.path if official is not None else None,
+        region_level=official.region.level if official is not None else None,
         county_codes=_counties(official.region) if official is not None else (),
         firm_id=staff.firm_id if staff is not None else None,
         owner_id=owner.pk if owner is not None else None,
@@ -398,6 +411,11 @@ def _sync_run_see(j: Jurisdiction, user: User) -> Q:
     return q
 
 
+def _staff_see(j: Jurisdiction, user: User) -> Q:
+    """City-wide reference data every official and firm account reads (the working-day calendar)."""
+    return Q() if j.region_path is not None or j.firm_id is not None else NOTHING
+
+
 SEE: dict[type[models.Model], SeeRule] = {
     Region: _region_see,
     Firm: _firm_see,
@@ -421,6 +439,7 @@ SEE: dict[type[models.Model], SeeRule] = {
     AuditEvent: _audit_see,
     QuarantinedRecord: _quarantine_see,
     SyncRun: _sync_run_see,
+    WorkingDayOverride: _staff_see,
     User: lambda j, user: Q(pk=user.pk),
     # SignupAttempt and SyncCursor: superusers only (attempts cannot be placed in a jurisdiction).
     SignupAttempt: lambda j, user: NOTHING,
@@ -476,6 +495,8 @@ def changeable_q(model: type[models.Model], user: User) -> Q:
         return _firm_change(j, user)
     if model is FirmStaff:
         return Q(firm_id=j.firm_id) if j.firm_id is not None else NOTHING
+    if model is WorkingDayOverride:
+        return Q() if j.city_wide else NOTHING
     if model in COMPOUND_PATH:
         return _ids(COMPOUND_PATH[model], _keeper_compounds(model, j))
     return NOTHING
@@ -534,6 +555,8 @@ def _new_state_allowed(j: Jurisdiction, user: User, obj: models.Model) -> bool:
         return j.region_path is not None
     if model is FirmStaff:
         return j.firm_id is not None and obj.firm_id == j.firm_id
+    if model is WorkingDayOverride:
+        return j.city_wide
     if model not in COMPOUND_PATH:
         return False
     if model is Parcel and not parcel_in_county(user=user, code=obj.code or ""):
@@ -563,9 +586,11 @@ def may_add(*, user: User, model: type[models.Model]) -> bool:
     again by `may_change` when saved)."""
     j = jurisdiction(user)
     if j.everything:
-        return model in COMPOUND_PATH or model in (Firm, FirmStaff, Official, User)
+        return model in COMPOUND_PATH or model in (Firm, FirmStaff, Official, User, WorkingDayOverride)
     if model is Firm:
         return j.region_path is not None
+    if model is WorkingDayOverride:
+        return j.city_wide
     if model is FirmStaff:
         return j.firm_id is not None
     return model in COMPOUND_PATH and bool(_keeper_compounds(model, j))

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from registry.calendar import WorkingCalendar
 from registry.models import (
     CommitteeMember,
     Compound,
@@ -20,6 +21,7 @@ from registry.models import (
     SyncRun,
     Unit,
     User,
+    WorkingDayOverride,
 )
 from registry.permissions import (
     compound_seen_in_full,
@@ -193,3 +195,15 @@ def quarantined_record_list_visible_to(*, user: User) -> QuerySet[QuarantinedRec
 def sync_run_list_visible_to(*, user: User) -> QuerySet[SyncRun]:
     """Feed runs `user` may watch (officials: runs of the real feed sources), newest first."""
     return SyncRun.objects.filter(visible_q(SyncRun, user)).order_by("-started_at", "-pk")
+
+
+def working_calendar_load(*, first: dt.date, last: dt.date) -> WorkingCalendar:
+    """The working-day calendar of `[first, last]` (Beijing days): the staff overrides of the range in one
+    query, the library and Mon–Fri for the other days; it answers for no day outside the range. Read-only.
+
+    Load from the earliest clock start to the latest instant asked about, plus enough for a working-day
+    clock's due time beyond it (`registry.calendar.CALENDAR_LOOKAHEAD`)."""
+    if last < first:
+        raise ValueError("last must not be before first")
+    rows = WorkingDayOverride.objects.filter(date__range=(first, last)).values_list("date", "is_working_day")
+    return WorkingCalendar(overrides=dict(rows), first=first, last=last)

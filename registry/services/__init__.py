@@ -7,6 +7,7 @@
 - `equipment`: facilities, equipment and their maintenance log
 - `committees`: owners' committees filed by the street office
 - `records`: plain staff edits of master data, with their audit row
+- `calendar`: staff overrides of the working-day calendar (holidays, 调休)
 - `quarantine`: reviewing refused feed lines
 - `audit`: the audit row every service writes
 """

@@ -37,6 +37,7 @@ from registry.models import (
     UnitChange,
     UnitNumberVersion,
     User,
+    WorkingDayOverride,
 )
 from registry.permissions import OFFICIALS_GROUP
 from registry.services.equipment import equipment_register, maintenance_record_add
@@ -81,6 +82,7 @@ ADDABLE = {
     "equipment",
     "maintenancerecord",
     "user",
+    "workingdayoverride",
 }
 READ_ONLY = [
     Ownership,
@@ -183,6 +185,7 @@ def rich(world: World) -> Rich:
             event_type="CHANGE",
             changes={"registered_area": ["100.00", "101.00"]},
         )
+    WorkingDayOverride.objects.create(date=dt.date(2027, 1, 1), is_working_day=False, name="元旦")
     if not SyncRun.objects.exists():
         SyncRun.objects.create(source="test-admin", total=10, applied=3, skipped=1, quarantined=1, last_seq=5)
     return Rich(
@@ -982,6 +985,7 @@ OFFICIAL_PAGES = {
     "auditevent",
     "registrationevent",
     "quarantinedrecord",
+    "workingdayoverride",
 }
 FIRM_PAGES = {
     "compound",
@@ -994,6 +998,7 @@ FIRM_PAGES = {
     "committeemember",
     "equipment",
     "maintenancerecord",
+    "workingdayoverride",
 }
 
 
