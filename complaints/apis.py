@@ -14,13 +14,14 @@ from complaints.labels import About, Kind, Satisfaction, Status, Tier
 from complaints.models import Complaint
 from complaints.selectors import (
     category_list,
+    complaint_clocks,
     complaint_get_visible,
     complaint_list_mine,
     complaint_place,
     complaint_queue,
     complaint_timeline,
 )
-from complaints.services import (
+from complaints.services.cases import (
     complaint_file,
     complaint_payload_location,
     complaint_rate,
@@ -73,7 +74,15 @@ def _case(case: Complaint, request: Request, *, timeline: bool) -> dict[str, Any
         "solved": case.solved,
         "submitted_at": serializers.DateTimeField().to_representation(case.submitted_at),
         "updated_at": serializers.DateTimeField().to_representation(case.updated_at),
-        "clocks": [],
+        "clocks": [
+            {
+                **c,
+                "due_at": serializers.DateTimeField().to_representation(c["due_at"]),
+                "stopped_at": c["stopped_at"]
+                and serializers.DateTimeField().to_representation(c["stopped_at"]),
+            }
+            for c in complaint_clocks(complaint=case)
+        ],
         "photos": [],
     }
     if timeline:

@@ -83,3 +83,29 @@ class EventKind(models.TextChoices):
     TRANSITION = "transition", _("状态变更")
     ESCALATION = "escalation", _("升级督办")
     RATING = "rating", _("评价")
+    EXTENSION = "extension", _("延期")
+    RETURN_VISIT = "return_visit", _("回访")
+
+
+class ClockKind(models.TextChoices):
+    """The 2341 clocks (Jinan): respond 20 min, plan 30 min, written reply 4 h (major), resolve 1 day; then
+    verify 1 working day and the return visit 2 working days. All start at submission."""
+
+    RESPOND = "respond", _("响应")
+    PLAN = "plan", _("方案")
+    WRITTEN_REPLY = "written_reply", _("书面答复")
+    RESOLVE = "resolve", _("解决")
+    VERIFY = "verify", _("核查")
+    RETURN_VISIT = "return_visit", _("回访")
+
+
+class ClockUnit(models.TextChoices):
+    WALL = "wall", _("分钟（自然时间）")
+    WORKING_DAYS = "working_days", _("工作日")
+
+
+class ClockLevel(models.TextChoices):
+    OK = "ok", _("正常")
+    WARN50 = "warn50", _("已过半")
+    WARN80 = "warn80", _("即将超时")
+    BREACHED = "breached", _("已超时")

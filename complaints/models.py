@@ -7,7 +7,19 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from complaints.labels import About, EventKind, Kind, Role, Satisfaction, Severity, Status, Tier
+from complaints.labels import (
+    About,
+    ClockKind,
+    ClockLevel,
+    ClockUnit,
+    EventKind,
+    Kind,
+    Role,
+    Satisfaction,
+    Severity,
+    Status,
+    Tier,
+)
 
 
 class Category(models.Model):
@@ -155,3 +167,87 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.complaint_id} {self.get_kind_display()}"
+
+
+class ClockPolicy(models.Model):
+    """How long one clock runs for cases of a category × severity × tier (empty: any). Versioned by
+    `valid_from`: a case keeps the rows in force when it was filed (its clocks point at them)."""
+
+    kind = models.CharField(_("时限"), max_length=16, choices=ClockKind.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("类别"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    severity = models.CharField(_("严重程度"), max_length=16, choices=Severity.choices, blank=True)
+    tier = models.CharField(_("层级"), max_length=16, choices=Tier.choices, blank=True)
+    unit = models.CharField(_("单位"), max_length=16, choices=ClockUnit.choices)
+    amount = models.PositiveIntegerField(_("时长"))
+    valid_from = models.DateTimeField(_("生效时间"))
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("时限标准")
+        verbose_name_plural = _("时限标准")
+        ordering = ["kind", "-valid_from"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="clock_policy_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.get_unit_display()}"
+
+
+class Clock(models.Model):
+    """One clock of a case, as computed from its timeline, its policy row, extensions and the working-day
+    calendar (complaints.services.clocks). `met` and `level` are frozen once the clock stops."""
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="clocks"
+    )
+    kind = models.CharField(_("时限"), max_length=16, choices=ClockKind.choices)
+    policy = models.ForeignKey(
+        ClockPolicy, verbose_name=_("时限标准"), on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("起算时间"))
+    due_at = models.DateTimeField(_("截止时间"))
+    stopped_at = models.DateTimeField(_("停止时间"), null=True, blank=True)
+    met = models.BooleanField(_("按时"), null=True, blank=True)
+    level = models.CharField(_("状态"), max_length=16, choices=ClockLevel.choices, default=ClockLevel.OK)
+    overdue_periods = models.PositiveSmallIntegerField(_("超时周期数"), default=0)
+    check_at = models.DateTimeField(_("下次检查"), null=True, blank=True)  # when the level may change next
+
+    class Meta:
+        verbose_name = _("办理时限")
+        verbose_name_plural = _("办理时限")
+        ordering = ["complaint", "due_at"]
+        constraints = [models.UniqueConstraint(fields=["complaint", "kind"], name="clock_once_per_case")]
+        indexes = [
+            models.Index(fields=["check_at"], name="clock_to_check", condition=Q(stopped_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.complaint_id} {self.get_kind_display()}"
+
+
+class ClockExtension(models.Model):
+    """More time on one clock, granted by a supervisor (the street office) with a reason. Append-only."""
+
+    clock = models.ForeignKey(
+        Clock, verbose_name=_("时限"), on_delete=models.CASCADE, related_name="extensions"
+    )
+    minutes = models.PositiveIntegerField(_("延长分钟"), default=0)
+    working_days = models.PositiveSmallIntegerField(_("延长工作日"), default=0)
+    reason = models.TextField(_("理由"), max_length=500)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("批准人"), on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("批准时间"))
+
+    class Meta:
+        verbose_name = _("延期")
+        verbose_name_plural = _("延期")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minutes__gt=0) | Q(working_days__gt=0), name="clock_extension_adds_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clock} +{self.minutes or self.working_days}"

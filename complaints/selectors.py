@@ -3,11 +3,11 @@ timeline (internal entries only for staff), the categories."""
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.http import Http404
 
-from complaints.labels import OPEN_STATES, Status
-from complaints.models import Category, Complaint, ComplaintEvent
+from complaints.labels import OPEN_STATES, ClockKind, ClockLevel, Status
+from complaints.models import Category, Clock, Complaint, ComplaintEvent
 from complaints.permissions import complaint_queue_q, complaint_visible_q, roles_in, sees_internal
 from registry.models import User
 
@@ -43,7 +43,7 @@ def complaint_list_mine(*, user: User) -> QuerySet[Complaint]:
 def complaint_queue(
     *, user: User, compound: str = "", tier: str = "", status: str = ""
 ) -> QuerySet[Complaint]:
-    """Open cases waiting on `user` as a handler, oldest submission first (its clocks started first)."""
+    """Open cases waiting on `user` as a handler, the soonest running clock first (`next_due`)."""
     cases = Complaint.objects.filter(complaint_queue_q(user=user), status__in=QUEUE_STATES)
     if compound:
         cases = cases.filter(compound__code=compound)
@@ -51,9 +51,28 @@ def complaint_queue(
         cases = cases.filter(tier=tier)
     if status:
         cases = cases.filter(status=status)
-    return cases.select_related(
-        "compound", "category", "unit__building", "unit__entrance", "building"
-    ).order_by("submitted_at", "pk")
+    running = Q(clocks__stopped_at__isnull=True)
+    return (
+        cases.select_related("compound", "category", "unit__building", "unit__entrance", "building")
+        .annotate(next_due=Min("clocks__due_at", filter=running))
+        .order_by(F("next_due").asc(nulls_last=True), "submitted_at", "pk")
+    )
+
+
+def complaint_clocks(*, complaint: Complaint) -> list[dict[str, Any]]:
+    """The case's clocks for display: kind, label, due time, stop, met, level (frozen once stopped)."""
+    return [
+        {
+            "kind": c.kind,
+            "label": str(ClockKind(c.kind).label),
+            "due_at": c.due_at,
+            "stopped_at": c.stopped_at,
+            "met": c.met,
+            "level": c.level,
+            "level_label": str(ClockLevel(c.level).label),
+        }
+        for c in Clock.objects.filter(complaint=complaint).order_by("due_at", "pk")
+    ]
 
 
 def complaint_timeline(*, user: User, complaint: Complaint) -> list[ComplaintEvent]:

@@ -17,6 +17,11 @@ app.conf.beat_schedule = {
         "task": "voting.advance_assemblies",
         "schedule": 60.0,
     },
+    "complaints.check_clocks": {
+        "task": "complaints.check_clocks",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
     "registry.purge_signup_attempts": {
         "task": "registry.purge_signup_attempts",
         "schedule": crontab(minute=17, hour=3),

@@ -19,6 +19,7 @@ from complaints.rules import (
     move_for,
     tier_above,
 )
+from complaints.services.clocks import clocks_refresh, clocks_start
 from config.errors import ApplicationError, Forbidden, WrongState
 from registry.models import Building, Compound, Unit, User
 from registry.permissions import jurisdiction
@@ -162,6 +163,7 @@ def complaint_file(
             updated_at=now,
         )
         _event(complaint, actor=actor, role=Role.COMPLAINANT, kind=EventKind.FILED, target=Status.SUBMITTED)
+        clocks_start(case=complaint)
     return complaint
 
 
@@ -248,6 +250,27 @@ def complaint_transition(
                 _escalate(case, why=_("两次退单，自动升级"))
         case.updated_at = timezone.now()
         case.save()
+        clocks_refresh(case=case, now=case.updated_at)
+    return case
+
+
+def complaint_return_visit(*, actor: User, complaint: Complaint, note: str) -> Complaint:
+    """The street office's return visit (回访) to the complainant of a closed case; stops its clock."""
+    with transaction.atomic():
+        case = _locked(complaint)
+        if "supervisor" not in roles_in(user=actor, complaint=case):
+            raise Forbidden(_("回访由街道工作人员登记。"), code="forbidden")
+        if case.status not in (Status.CLOSED, Status.CLOSED_UNRATED):
+            raise WrongState(
+                _("案件结案后才能回访。"), code="invalid_transition", extra={"from": case.status}
+            )
+        note = (note or "").strip()
+        if not note:
+            raise ApplicationError(_("请填写回访情况。"), code="note_required", extra={"field": "note"})
+        _event(case, actor=actor, role=Role.OFFICIAL, kind=EventKind.RETURN_VISIT, public=False, text=note)
+        case.updated_at = timezone.now()
+        case.save(update_fields=["updated_at"])
+        clocks_refresh(case=case, now=case.updated_at)
     return case
 
 
@@ -289,6 +312,7 @@ def complaint_rate(
                 _escalate(case, why=_("两轮不满意，自动升级"))
         case.updated_at = timezone.now()
         case.save()
+        clocks_refresh(case=case, now=case.updated_at)
     return case
 
 
