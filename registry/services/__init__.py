@@ -9,4 +9,5 @@
 - `records`: plain staff edits of master data, with their audit row
 - `quarantine`: reviewing refused feed lines
 - `audit`: the audit row every service writes
+- `photos`: the one photo pipeline of every app (check, orient, strip, shrink, store by content hash)
 """
