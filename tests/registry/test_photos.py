@@ -5,6 +5,7 @@ served only by a caller that has checked the permission. Every refusal stores no
 import hashlib
 import io
 import struct
+import threading
 import zlib
 from decimal import Decimal
 from pathlib import Path
@@ -13,7 +14,7 @@ import pillow_heif
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.urls import Resolver404, resolve
 from django.utils import translation
 from PIL import ExifTags, Image, ImageCms, PngImagePlugin
@@ -287,6 +288,38 @@ def test_the_same_photo_twice_is_one_row_and_one_file(alice: User):
     assert Photo.objects.count() == 1
     assert _stored_files() == files_after_first
     assert [p.name for p in _stored_files() if first.sha256 in p.name] == [f"{first.sha256}.jpg"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_photo_uploaded_at_once_by_four_people_is_one_row_and_one_file():
+    # given: four uploads of one picture, started together on their own connections
+    original = _jpeg(_two_halves(1600, 1200), comment=b"at once")
+    photos, failures = [], []
+    start = threading.Barrier(4)
+
+    def upload() -> None:
+        try:
+            start.wait()
+            photos.append(photo_ingest(actor=None, upload=_upload(original)))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=upload) for _ in range(4)]
+
+    # when
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    # then
+    assert failures == []
+    assert len({p.pk for p in photos}) == 1
+    assert Photo.objects.count() == 1
+    assert [p.name for p in _stored_files() if photos[0].sha256 in p.name] == [f"{photos[0].sha256}.jpg"]
+    assert not [p for p in _stored_files() if p.name.endswith(".part")]
 
 
 def test_the_same_pixels_with_other_metadata_are_the_same_photo(db):
