@@ -1090,3 +1090,46 @@ class WorkingDayOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}"
+# ------------------------------------------------------------------------------ photos
+
+
+class Photo(models.Model):
+    """A processed photo (oriented, metadata stripped, resized), stored once by the hash of its stored bytes.
+
+    Written only by registry.services.photos.photo_ingest; cases and tasks of other apps point at it. The row
+    is its own record of who uploaded it and when; a trigger refuses every UPDATE except the NULL that deleting
+    the uploader's account writes.
+    """
+
+    class ContentType(models.TextChoices):
+        JPEG = "image/jpeg", "JPEG"
+        PNG = "image/png", "PNG"
+
+    sha256 = models.CharField(_("内容哈希"), max_length=64, unique=True, help_text=_("存储文件的 SHA-256"))
+    # photos/ab/cd/<sha256>.jpg|png under MEDIA_ROOT, never served by URL (registry.photos.photo_response).
+    file = models.FileField(_("文件"), max_length=100)
+    content_type = models.CharField(_("文件类型"), max_length=16, choices=ContentType.choices)
+    width = models.PositiveIntegerField(_("宽度（像素）"))
+    height = models.PositiveIntegerField(_("高度（像素）"))
+    bytes = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("上传人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("照片")
+        verbose_name_plural = _("照片")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="photo_sha256_hex"),
+            models.CheckConstraint(
+                condition=Q(content_type__in=["image/jpeg", "image/png"]), name="photo_content_type"
+            ),
+            models.CheckConstraint(
+                condition=Q(width__gt=0, height__gt=0, bytes__gt=0), name="photo_dimensions_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} {self.width}×{self.height}"

@@ -242,6 +242,12 @@ VOTING_SCAN_MAX_BYTES = env.int("VOTING_SCAN_MAX_BYTES", default=10 * 1024 * 102
 VOTING_RESULT_ISSUER = env("VOTING_RESULT_ISSUER", default="")
 VOTING_OBJECTION_DAYS = env.int("VOTING_OBJECTION_DAYS", default=15)
 
+# Photos (registry.services.photos, shared by complaints and party building): the largest upload, checked before
+# decoding; the largest decoded picture (decompression bombs); the long side of the stored picture.
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=50_000_000)
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2048)
+
 REGISTRATION_FEED_URL = env("REGISTRATION_FEED_URL", default="")
 REGISTRATION_FEED_DIR = env("REGISTRATION_FEED_DIR", default="")
 # The HTTP feed: page size, per-request timeout, attempts per page with exponential back-off (base doubled

@@ -7,6 +7,7 @@
 - `feed` — the audit log, sign-up attempts, registration events, sync runs and the quarantine;
 - `accounts` — platform accounts;
 - `calendar` — the working-day calendar (holidays and 调休 overrides).
+- `photos` — stored photos (superusers only, no picture).
 
 Every page asks `registry.permissions` what it may list (`visible_q`), change (`may_change`) and offer in a
 choice list (`relation_choices`); lookups in the URL are allowed only for the filters a page declares
@@ -17,7 +18,7 @@ themselves. Personal data stays masked; phone fields are write-only.
 
 from django.contrib import admin
 
-from registry.admin import accounts, calendar, equipment, feed, housing, people, places  # noqa: F401
+from registry.admin import accounts, calendar, equipment, feed, housing, people, photos, places  # noqa: F401
 
 # Bulk deletion from a list would bypass the per-object rule and the audit row: deletions go one by one
 # through the page (and `record_delete`).

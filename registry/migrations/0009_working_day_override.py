@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0007_firm_service_phone'),
+        ('registry', '0008_photo'),
     ]
 
     operations = [

@@ -10,4 +10,5 @@
 - `calendar`: staff overrides of the working-day calendar (holidays, 调休)
 - `quarantine`: reviewing refused feed lines
 - `audit`: the audit row every service writes
+- `photos`: the one photo pipeline of every app (check, orient, strip, shrink, store by content hash)
 """

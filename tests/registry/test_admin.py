@@ -2,6 +2,7 @@
 services, personal data masked, changelists without N+1."""
 
 import datetime as dt
+import io
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,10 +11,12 @@ from http import HTTPStatus
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from registry.models import (
     AuditEvent,
@@ -27,6 +30,7 @@ from registry.models import (
     Owner,
     OwnersCommittee,
     Ownership,
+    Photo,
     QuarantinedRecord,
     Region,
     RegistrationEvent,
@@ -41,6 +45,7 @@ from registry.models import (
 )
 from registry.permissions import OFFICIALS_GROUP
 from registry.services.equipment import equipment_register, maintenance_record_add
+from registry.services.photos import photo_ingest
 from registry.services.quarantine import quarantine_dismiss
 from registry.services.registration import registration_feed_apply
 from tests.conftest import (
@@ -97,7 +102,14 @@ READ_ONLY = [
     SyncRun,
     UnitChange,
     QuarantinedRecord,
+    Photo,
 ]
+
+
+def _small_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 @dataclass
@@ -188,6 +200,7 @@ def rich(world: World) -> Rich:
     WorkingDayOverride.objects.create(date=dt.date(2027, 1, 1), is_working_day=False, name="元旦")
     if not SyncRun.objects.exists():
         SyncRun.objects.create(source="test-admin", total=10, applied=3, skipped=1, quarantined=1, last_seq=5)
+    photo_ingest(actor=world.alice, upload=SimpleUploadedFile("IMG_0001.jpg", _small_jpeg()))
     return Rich(
         world=world,
         root=root,
@@ -464,18 +477,20 @@ def test_quarantine_changelist_shows_lines_naming_parcels_in_scope(rich: Rich, w
         assert [r.pk for r in listed(response)] == [getattr(rich, name).pk for name in expected]
 
 
-def test_signup_attempts_and_sync_cursors_are_for_superusers_only(rich: Rich):
+def test_signup_attempts_sync_cursors_and_photos_are_for_superusers_only(rich: Rich):
     # given
     client = browser_as(rich.world.official_a)
 
     # when
     attempts = get(client, changelist_url(SignupAttempt))
     cursors = get(client, changelist_url(SyncCursor))
+    photos = get(client, changelist_url(Photo))
     index = get(client, reverse("admin:index"))
 
     # then
     assert attempts.status_code == HTTPStatus.FORBIDDEN
     assert cursors.status_code == HTTPStatus.FORBIDDEN
+    assert photos.status_code == HTTPStatus.FORBIDDEN
     assert changelist_url(SignupAttempt) not in index.content.decode()
     assert changelist_url(Compound) in index.content.decode()
 
