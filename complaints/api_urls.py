@@ -14,5 +14,10 @@ urlpatterns = [
         apis.ComplaintTransitionApi.as_view(),
         name="api-complaint-transition",
     ),
+    path(
+        "complaints/<int:id>/photos/<str:sha256>/",
+        apis.ComplaintPhotoApi.as_view(),
+        name="api-complaint-photo",
+    ),
     path("complaints/<int:id>/rating/", apis.ComplaintRatingApi.as_view(), name="api-complaint-rating"),
 ]

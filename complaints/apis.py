@@ -1,11 +1,15 @@
 """REST API of complaints, mounted under /api/v1/ (api.md, "Complaints"): categories, filing, one case with
 its timeline, the complainant's cases, a handler's queue, workflow moves and the rating."""
 
+import json
 from typing import Any
 
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +21,8 @@ from complaints.selectors import (
     complaint_clocks,
     complaint_get_visible,
     complaint_list_mine,
+    complaint_photo_get,
+    complaint_photos,
     complaint_place,
     complaint_queue,
     complaint_timeline,
@@ -29,6 +35,7 @@ from complaints.services.cases import (
 )
 from config.api import Pagination, error_responses
 from config.errors import ApplicationError
+from registry.photos import photo_response
 from registry.selectors import compound_get_visible
 
 TAG = "complaints"
@@ -83,7 +90,10 @@ def _case(case: Complaint, request: Request, *, timeline: bool) -> dict[str, Any
             }
             for c in complaint_clocks(complaint=case)
         ],
-        "photos": [],
+        "photos": [
+            reverse("api-complaint-photo", kwargs={"id": case.pk, "sha256": p.sha256})
+            for p in complaint_photos(complaint=case)
+        ],
     }
     if timeline:
         events = complaint_timeline(user=request.user, complaint=case)
@@ -107,9 +117,12 @@ class ComplaintCategoryListApi(APIView):
 
 
 class ComplaintListCreateApi(APIView):
-    """`POST`: an owner files a case in a compound where they hold a unit. `GET ?mine=true`: their cases."""
+    """`POST`: an owner files a case in a compound where they hold a unit — JSON, or multipart with up to 9
+    files in `photos` (JPEG, PNG, HEIC; `location` then a JSON string). `GET ?mine=true`: their cases."""
 
     pagination_class = Pagination
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    upload_limit_setting = "COMPLAINT_MAX_UPLOAD_BYTES"
 
     class InputSerializer(serializers.Serializer):
         compound = serializers.CharField()
@@ -117,7 +130,8 @@ class ComplaintListCreateApi(APIView):
         category = serializers.CharField(max_length=40)
         about = serializers.ChoiceField(choices=About.choices, default=About.OTHER)
         description = serializers.CharField(max_length=2000)
-        location = serializers.DictField(required=False, help_text="unit_number, building (4 digits), area")
+        location = serializers.JSONField(required=False, help_text="unit_number, building (4 digits), area")
+        photos = serializers.ListField(child=serializers.FileField(), required=False, max_length=50)
         allow_home_visit = serializers.BooleanField(default=False)
 
     @extend_schema(
@@ -127,9 +141,22 @@ class ComplaintListCreateApi(APIView):
         responses={201: dict, **error_responses(400, 401, 403, 404, 413)},
     )
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        payload = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
+        if hasattr(request.data, "getlist"):
+            payload["photos"] = request.data.getlist("photos")
+        data = self.InputSerializer(data=payload)
         data.is_valid(raise_exception=True)
         d = data.validated_data
+        location = d.get("location")
+        if isinstance(location, str):  # multipart: the object as a JSON string
+            try:
+                location = json.loads(location) if location.strip() else None
+            except ValueError:
+                location = "invalid"
+        if location is not None and not isinstance(location, dict):
+            raise ApplicationError(
+                _("location 须为对象。"), code="invalid", extra={"fields": {"location": ["object"]}}
+            )
         compound = compound_get_visible(user=request.user, code=d["compound"])
         case = complaint_file(
             actor=request.user,
@@ -138,8 +165,9 @@ class ComplaintListCreateApi(APIView):
             category_code=d["category"],
             about=d["about"],
             description=d["description"],
-            location=complaint_payload_location(d.get("location")),
+            location=complaint_payload_location(location),
             allow_home_visit=d["allow_home_visit"],
+            photos=d.get("photos", []),
         )
         case = complaint_get_visible(user=request.user, complaint_id=case.pk)
         body = _case(case, request, timeline=False)
@@ -254,3 +282,15 @@ class ComplaintRatingApi(APIView):
         return Response(
             _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
         )
+
+
+class ComplaintPhotoApi(APIView):
+    """One photo of a case, to those who may see the case (404 otherwise); served inline, privately cached."""
+
+    @extend_schema(
+        operation_id="complaints_photo",
+        tags=[TAG],
+        responses={(200, "image/jpeg"): bytes, **error_responses(401, 404)},
+    )
+    def get(self, request: Request, id: int, sha256: str) -> HttpResponse:
+        return photo_response(photo=complaint_photo_get(user=request.user, complaint_id=id, sha256=sha256))

@@ -251,3 +251,28 @@ class ClockExtension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.clock} +{self.minutes or self.working_days}"
+
+
+class ComplaintPhoto(models.Model):
+    """A photo filed with a case (registry's one photo pipeline stores it once by content hash); served only
+    to those who may see the case."""
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="photos"
+    )
+    photo = models.ForeignKey(
+        "registry.Photo", verbose_name=_("照片"), on_delete=models.PROTECT, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(_("序号"))
+
+    class Meta:
+        verbose_name = _("案件照片")
+        verbose_name_plural = _("案件照片")
+        ordering = ["complaint", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "position"], name="complaint_photo_position"),
+            models.UniqueConstraint(fields=["complaint", "photo"], name="complaint_photo_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.complaint_id} {self.position}"

@@ -77,7 +77,9 @@ def body_limit(request: HttpRequest, view_func: Callable) -> int:
     """The most bytes this request's body may have."""
     multipart = request.META.get("CONTENT_TYPE", "").lower().startswith("multipart/")
     if multipart and _reads_uploads(view_func):
-        return settings.API_MAX_UPLOAD_BYTES
+        # a view taking several files (a complaint's nine photos) names its own setting
+        setting = getattr(getattr(view_func, "cls", None), "upload_limit_setting", None)
+        return getattr(settings, setting) if setting else settings.API_MAX_UPLOAD_BYTES
     return settings.API_MAX_BODY_BYTES
 
 

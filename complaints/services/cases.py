@@ -1,15 +1,18 @@
 """Every write to a case: filing (with routing), workflow moves, escalation and the complainant's rating. One
 transaction each, the row locked, an event in the timeline in the same transaction (STYLE.md)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.labels import About, EventKind, Kind, Role, Satisfaction, Severity, Status, Tier
-from complaints.models import Category, Complaint, ComplaintEvent, RoutingRule
+from complaints.models import Category, Complaint, ComplaintEvent, ComplaintPhoto, RoutingRule
 from complaints.permissions import may_file_in, roles_in
 from complaints.rules import (
     BOUNCES_BEFORE_ESCALATION,
@@ -23,6 +26,7 @@ from complaints.services.clocks import clocks_refresh, clocks_start
 from config.errors import ApplicationError, Forbidden, WrongState
 from registry.models import Building, Compound, Unit, User
 from registry.permissions import jurisdiction
+from registry.services.photos import photo_ingest
 
 # 小事找管家、一般事找业委会、大事找街道: the tier when the routing table has no row.
 DEFAULT_TIER = {Severity.MINOR: Tier.BUTLER, Severity.GENERAL: Tier.COMMITTEE, Severity.MAJOR: Tier.STREET}
@@ -100,8 +104,11 @@ def complaint_file(
     about: str = About.OTHER,
     location: Location | None = None,
     allow_home_visit: bool = False,
+    photos: Sequence[File] = (),
 ) -> Complaint:
-    """File a case as an owner of the compound, routed by the table; writes the `filed` event."""
+    """File a case as an owner of the compound, routed by the table, with up to COMPLAINT_MAX_PHOTOS photos
+    (registry's photo pipeline); writes the `filed` event and starts the clocks. A refused photo refuses the
+    case: nothing is filed."""
     if not may_file_in(user=actor, compound_id=compound.pk):
         raise Forbidden(_("只有本小区的业主可以提交。"), code="not_an_owner")
     category = Category.objects.filter(code=category_code, active=True).first()
@@ -141,6 +148,12 @@ def complaint_file(
                 code="unknown_building",
                 extra={"field": "location.building"},
             )
+    if len(photos) > settings.COMPLAINT_MAX_PHOTOS:
+        raise ApplicationError(
+            _("最多上传 %(n)s 张照片。") % {"n": settings.COMPLAINT_MAX_PHOTOS},
+            code="too_many_photos",
+            extra={"field": "photos", "limit": settings.COMPLAINT_MAX_PHOTOS},
+        )
     severity = category.default_severity
     tier = route(category=category, severity=severity, about=about)
     now = timezone.now()
@@ -161,6 +174,21 @@ def complaint_file(
             allow_home_visit=allow_home_visit,
             submitted_at=now,
             updated_at=now,
+        )
+        stored: list[int] = []
+        for upload in photos:
+            try:
+                photo = photo_ingest(actor=actor, upload=upload)
+            except ApplicationError as error:
+                error.extra = {**(error.extra or {}), "field": "photos", "index": len(stored)}
+                raise
+            if photo.pk not in stored:
+                stored.append(photo.pk)
+        ComplaintPhoto.objects.bulk_create(
+            [
+                ComplaintPhoto(complaint=complaint, photo_id=pk, position=i)
+                for i, pk in enumerate(stored, start=1)
+            ]
         )
         _event(complaint, actor=actor, role=Role.COMPLAINANT, kind=EventKind.FILED, target=Status.SUBMITTED)
         clocks_start(case=complaint)
