@@ -19,5 +19,15 @@ urlpatterns = [
         apis.ComplaintPhotoApi.as_view(),
         name="api-complaint-photo",
     ),
+    path(
+        "complaints/<int:id>/return-visit/",
+        apis.ComplaintReturnVisitApi.as_view(),
+        name="api-complaint-visit",
+    ),
+    path(
+        "complaints/<int:id>/clocks/<str:kind>/extend/",
+        apis.ComplaintClockExtendApi.as_view(),
+        name="api-complaint-clock-extend",
+    ),
     path("complaints/<int:id>/rating/", apis.ComplaintRatingApi.as_view(), name="api-complaint-rating"),
 ]

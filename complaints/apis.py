@@ -18,6 +18,7 @@ from complaints.labels import About, Kind, Satisfaction, Status, Tier
 from complaints.models import Complaint
 from complaints.selectors import (
     category_list,
+    complaint_clock_get,
     complaint_clocks,
     complaint_get_visible,
     complaint_list_mine,
@@ -31,8 +32,10 @@ from complaints.services.cases import (
     complaint_file,
     complaint_payload_location,
     complaint_rate,
+    complaint_return_visit,
     complaint_transition,
 )
+from complaints.services.clocks import clock_extend
 from config.api import Pagination, error_responses
 from config.errors import ApplicationError
 from registry.photos import photo_response
@@ -294,3 +297,50 @@ class ComplaintPhotoApi(APIView):
     )
     def get(self, request: Request, id: int, sha256: str) -> HttpResponse:
         return photo_response(photo=complaint_photo_get(user=request.user, complaint_id=id, sha256=sha256))
+
+
+class ComplaintReturnVisitApi(APIView):
+    """The street office logs its return visit (回访) to the complainant of a closed case (an internal entry)."""
+
+    class InputSerializer(serializers.Serializer):
+        note = serializers.CharField(max_length=2000)
+
+    @extend_schema(
+        operation_id="complaints_return_visit",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={200: dict, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = complaint_get_visible(user=request.user, complaint_id=id)
+        complaint_return_visit(actor=request.user, complaint=case, note=data.validated_data["note"])
+        return Response(
+            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
+        )
+
+
+class ComplaintClockExtendApi(APIView):
+    """The street office gives one running clock more time, with a reason (minutes, or working days)."""
+
+    class InputSerializer(serializers.Serializer):
+        minutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 30, default=0)
+        working_days = serializers.IntegerField(min_value=0, max_value=30, default=0)
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        operation_id="complaints_clock_extend",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={200: dict, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request: Request, id: int, kind: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = complaint_get_visible(user=request.user, complaint_id=id)
+        clock = complaint_clock_get(complaint=case, kind=kind)
+        clock_extend(actor=request.user, clock=clock, **data.validated_data)
+        return Response(
+            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
+        )

@@ -119,3 +119,11 @@ def complaint_photo_get(*, user: User, complaint_id: int, sha256: str) -> Photo:
     if link is None:
         raise Http404
     return link.photo
+
+
+def complaint_clock_get(*, complaint: Complaint, kind: str) -> Clock:
+    """One clock of a case by kind (404 when the case has no such clock)."""
+    clock = Clock.objects.filter(complaint=complaint, kind=kind).first()
+    if clock is None:
+        raise Http404
+    return clock
