@@ -376,3 +376,17 @@ def test_the_queue_page_costs_the_same_queries_for_one_case_or_five(cworld, djan
     with django_assert_max_num_queries(len(one.captured_queries)):
         html = client.get(QUEUE).content.decode()
     assert html.count('class="q-row') == 5
+
+
+def test_the_case_page_reads_in_english_from_the_catalogue(cworld):
+    # given
+    case = _file(cworld)
+    client = browser_as(cworld.alice)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+
+    # when
+    html = client.get(_case_url(case.pk)).content.decode()
+
+    # then
+    assert "Handled by <strong>Property butler</strong>." in html
+    assert "Complainant · Submitted" in html and "Snap report" in html
