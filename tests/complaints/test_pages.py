@@ -390,3 +390,68 @@ def test_the_case_page_reads_in_english_from_the_catalogue(cworld):
     # then
     assert "Handled by <strong>Property butler</strong>." in html
     assert "Complainant · Submitted" in html and "Snap report" in html
+
+
+def test_the_committee_verifies_the_butlers_result_through_the_page_and_the_owner_may_then_rate(cworld):
+    # given: the butler resolved it
+    case = _file(cworld)
+    for to, note in (("accepted", ""), ("dispatched", ""), ("in_progress", ""), ("resolved", "已清运")):
+        complaint_transition(actor=cworld.firm_a, complaint=case, to=to, note=note)
+    client = browser_as(cworld.bob)
+    page = client.get(_handle_url(case.pk)).content.decode()
+
+    # when
+    response = client.post(_handle_url(case.pk), {"to": "verified", "public": "on"})
+
+    # then: the reviewer's two moves were offered (verify, or send back with a reason)
+    assert 'id="move-verified"' in page and 'id="move-in_progress"' in page and "核查不通过，退回重办" in page
+    assert response.status_code == HTTPStatus.FOUND
+    assert _state(case)[0] == "verified"
+    assert 'name="satisfaction"' in browser_as(cworld.alice).get(_case_url(case.pk)).content.decode()
+
+
+def test_a_move_made_stale_by_another_handler_is_refused_on_the_page_and_changes_nothing(cworld):
+    # given: the case was accepted meanwhile
+    case = _file(cworld)
+    complaint_transition(actor=cworld.official_a, complaint=case, to="accepted")
+    before = _state(case)
+
+    # when
+    response = browser_as(cworld.firm_a).post(_handle_url(case.pk), {"to": "accepted", "public": "on"})
+
+    # then
+    assert response.status_code == HTTPStatus.CONFLICT
+    assert "案件当前为“已受理”，不能变为“已受理”。" in response.content.decode()
+    assert _state(case) == before
+
+
+def test_merging_into_a_case_the_handler_cannot_see_is_refused_without_saying_more(cworld):
+    # given: a case in 海韵小区 the firm of 逸景公馆 cannot see
+    case = _file(cworld)
+    elsewhere = _file(cworld, actor=cworld.carol, compound=cworld.compound_b, location=Location(area="大门"))
+    before = _state(case)
+
+    # when
+    response = browser_as(cworld.firm_a).post(
+        _handle_url(case.pk), {"to": "merged", "merged_into": str(elsewhere.pk), "public": "on"}
+    )
+
+    # then
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "请选择本小区一件未办结的案件作为合并目标。" in response.content.decode()
+    assert _state(case) == before
+
+
+def test_the_street_office_queue_holds_the_street_cases_and_filters_by_tier(cworld):
+    # given
+    street = _file(cworld, kind="complaint", category_code="illegal_construction")
+    butler = _file(cworld)
+
+    # when
+    all_of_it = browser_as(cworld.official_a).get(QUEUE).content.decode()
+    butler_tier = browser_as(cworld.official_a).get(f"{QUEUE}?tier=butler").content.decode()
+
+    # then
+    assert f'href="{_handle_url(street.pk)}"' in all_of_it
+    assert f'href="{_handle_url(butler.pk)}"' not in all_of_it
+    assert 'class="q-row' not in butler_tier and "目前没有待您处理的案件。" in butler_tier
