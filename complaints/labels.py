@@ -109,3 +109,38 @@ class ClockLevel(models.TextChoices):
     WARN50 = "warn50", _("已过半")
     WARN80 = "warn80", _("即将超时")
     BREACHED = "breached", _("已超时")
+
+
+# The button of each move on the case pages (the target state's label names the result, this the act).
+MOVE_LABELS = {
+    Status.SUBMITTED: _("申诉"),  # rejected → submitted, one tier up
+    Status.ACCEPTED: _("受理"),
+    Status.DISPATCHED: _("派单"),
+    Status.IN_PROGRESS: _("开始处理"),
+    Status.WAITING: _("等待投诉人补充"),
+    Status.RETURNED: _("退单"),
+    Status.RESOLVED: _("办结"),
+    Status.VERIFIED: _("核查通过"),
+    Status.REJECTED: _("不予受理"),
+    Status.MERGED: _("合并为重复案件"),
+    Status.CANCELLED: _("撤回"),
+}
+# Moves back along the way, named by where they start.
+MOVE_LABELS_FROM = {
+    (Status.RESOLVED, Status.IN_PROGRESS): _("核查不通过，退回重办"),
+    (Status.CLOSED, Status.IN_PROGRESS): _("要求返工"),
+    (Status.WAITING, Status.IN_PROGRESS): _("已补充，恢复处理"),
+}
+
+
+def move_label(*, source: str, target: str) -> str:
+    """The button that moves a case from `source` to `target`."""
+    return str(MOVE_LABELS_FROM.get((source, target)) or MOVE_LABELS.get(target) or Status(target).label)
+
+
+# What choosing each party complained about means, in the owner's words (the filing form).
+ABOUT_HELP = {
+    About.OTHER: _("按问题类别分派：小事找管家、一般事找业委会、大事找街道。"),
+    About.FIRM: _("投诉物业服务企业或其工作人员：不经物业，由业主委员会或街道处理，物业看不到这件投诉。"),
+    About.COMMITTEE: _("投诉业主委员会成员：直接交街道（社区）处理，业主委员会看不到这件投诉。"),
+}

@@ -97,6 +97,17 @@ def may_file_in(*, user: User, compound_id: int) -> bool:
     return compound_id in jurisdiction(user).owned_compounds
 
 
+def may_file(*, user: User) -> bool:
+    """Whether `user` may file anywhere: an owner holding a unit now (the filing page's form)."""
+    return bool(jurisdiction(user).owned_compounds)
+
+
+def may_handle(*, user: User) -> bool:
+    """Whether `user` may hold a handler's queue at all: the street office, the firm, a committee member."""
+    j = jurisdiction(user)
+    return bool(j.everything or j.region_compounds or j.firm_compounds or committee_compounds(user))
+
+
 def sees_internal(*, user: User, complaint: Complaint) -> bool:
     """Internal timeline entries: handlers, reviewers and the street office — not the complainant alone."""
     return bool(roles_in(user=user, complaint=complaint) - {"complainant"}) or _sees_as_staff(user, complaint)

@@ -65,6 +65,15 @@ def move_for(*, source: str, target: str) -> Move | None:
     return move if move is not None and source in move.sources else None
 
 
+def roles_allowed(*, move: Move, source: str, roles: set[str]) -> frozenset[str]:
+    """The roles among `roles` that may make `move` from `source` (empty: refused). The complainant's
+    `in_progress` counts only when they answer from `waiting_complainant`."""
+    allowed = move.roles & roles
+    if move is MOVES[S.IN_PROGRESS] and source not in COMPLAINANT_RESUMES_FROM:
+        allowed = allowed - {"complainant"}
+    return allowed
+
+
 def tier_above(tier: str) -> str:
     """The next tier up (the street office is the top)."""
     i = TIER_ORDER.index(Tier(tier))

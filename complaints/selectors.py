@@ -1,6 +1,8 @@
 """Reads of cases, scoped by complaints.permissions: one case, the complainant's own, a handler's queue, the
-timeline (internal entries only for staff), the categories."""
+timeline (internal entries only for staff), the moves a user may make, the categories and where an owner may
+file."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Min, Prefetch, Q, QuerySet
@@ -9,7 +11,9 @@ from django.http import Http404
 from complaints.labels import OPEN_STATES, ClockKind, ClockLevel, Status
 from complaints.models import Category, Clock, Complaint, ComplaintEvent, ComplaintPhoto
 from complaints.permissions import complaint_queue_q, complaint_visible_q, roles_in, sees_internal
-from registry.models import Photo, User
+from complaints.rules import move_for, roles_allowed
+from registry.models import Building, Compound, Photo, Unit, User
+from registry.permissions import jurisdiction
 
 # What a case shows in a list (its clocks and photos), fetched once per page rather than once per case.
 CASE_PREFETCH = (
@@ -83,10 +87,23 @@ def complaint_clocks(*, complaint: Complaint) -> list[dict[str, Any]]:
     ]
 
 
-def complaint_timeline(*, user: User, complaint: Complaint) -> list[ComplaintEvent]:
-    """The case's events in order; internal ones only for those who handle, review or supervise it."""
+def complaint_queue_compounds(*, user: User) -> list[tuple[str, str]]:
+    """(code, name) of the compounds with open cases waiting on `user` (the queue page's compound filter)."""
+    return list(
+        Complaint.objects.filter(complaint_queue_q(user=user), status__in=QUEUE_STATES)
+        .values_list("compound__code", "compound__name")
+        .distinct()
+        .order_by("compound__code")
+    )
+
+
+def complaint_timeline(
+    *, user: User, complaint: Complaint, public_only: bool = False
+) -> list[ComplaintEvent]:
+    """The case's events in order; internal ones only for those who handle, review or supervise it (and not
+    when `public_only`: the complainant's view of the case)."""
     events = ComplaintEvent.objects.filter(complaint=complaint).order_by("at", "pk")
-    if not sees_internal(user=user, complaint=complaint):
+    if public_only or not sees_internal(user=user, complaint=complaint):
         events = events.filter(public=True)
     return list(events)
 
@@ -127,3 +144,57 @@ def complaint_clock_get(*, complaint: Complaint, kind: str) -> Clock:
     if clock is None:
         raise Http404
     return clock
+
+
+def complaint_moves_for(*, user: User, complaint: Complaint) -> list[str]:
+    """The states `user` may move the case to now, in workflow order: the workflow's step from the current
+    state (complaints.rules) that a role `user` holds in the case (complaints.permissions) may make. The one
+    answer the pages offer forms from; complaint_transition checks the same rules when a move is made."""
+    roles = roles_in(user=user, complaint=complaint)
+    if not roles:
+        return []
+    source = complaint.status
+    targets = []
+    for target in Status.values:
+        move = move_for(source=source, target=target)
+        if move is not None and roles_allowed(move=move, source=source, roles=roles):
+            targets.append(target)
+    return targets
+
+
+def complaint_may_rate(*, user: User, complaint: Complaint) -> bool:
+    """Whether `user` may rate the case now: its complainant, once the result is verified (complaint_rate)."""
+    return complaint.complainant_id == user.pk and complaint.status == Status.VERIFIED
+
+
+@dataclass(frozen=True)
+class FilingPlaces:
+    """Where an owner may file: a compound, their own flats in it and its buildings."""
+
+    compound: Compound
+    units: list[Unit]
+    buildings: list[Building]
+
+
+def complaint_filing_places(*, user: User) -> list[FilingPlaces]:
+    """The compounds where `user` may file (they hold a unit there now: permissions.may_file_in), each with
+    the user's own current flats (labelled by Unit.label) and the compound's buildings; three queries."""
+    j = jurisdiction(user)
+    if not j.owned_compounds:
+        return []
+    compounds = Compound.objects.filter(pk__in=sorted(j.owned_compounds)).order_by("code")
+    units = (
+        Unit.objects.filter(pk__in=sorted(j.owned_units))
+        .select_related("building", "entrance")
+        .order_by("unit_number")
+    )
+    buildings = Building.objects.filter(compound_id__in=sorted(j.owned_compounds)).order_by("number")
+    by_compound: dict[int, FilingPlaces] = {
+        c.pk: FilingPlaces(compound=c, units=[], buildings=[]) for c in compounds
+    }
+    for u in units:
+        if u.compound_id in by_compound:
+            by_compound[u.compound_id].units.append(u)
+    for b in buildings:
+        by_compound[b.compound_id].buildings.append(b)
+    return list(by_compound.values())

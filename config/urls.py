@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("voting.api_urls")),
     path("api/v1/", include("complaints.api_urls")),
     path("voting/", include("voting.urls")),
+    path("complaints/", include("complaints.urls")),
     path("", include("registry.urls")),
 ]
 

@@ -14,14 +14,7 @@ from django.utils.translation import gettext as _
 from complaints.labels import About, EventKind, Kind, Role, Satisfaction, Severity, Status, Tier
 from complaints.models import Category, Complaint, ComplaintEvent, ComplaintPhoto, RoutingRule
 from complaints.permissions import may_file_in, roles_in
-from complaints.rules import (
-    BOUNCES_BEFORE_ESCALATION,
-    COMPLAINANT_RESUMES_FROM,
-    MOVES,
-    at_least,
-    move_for,
-    tier_above,
-)
+from complaints.rules import BOUNCES_BEFORE_ESCALATION, at_least, move_for, roles_allowed, tier_above
 from complaints.services.clocks import clocks_refresh, clocks_start
 from config.errors import ApplicationError, Forbidden, WrongState
 from registry.models import Building, Compound, Unit, User
@@ -231,9 +224,7 @@ def complaint_transition(
                 extra={"from": source, "to": to},
             )
         roles = roles_in(user=actor, complaint=case)
-        allowed = move.roles & roles
-        if move is MOVES[Status.IN_PROGRESS] and source not in COMPLAINANT_RESUMES_FROM:
-            allowed = allowed - {"complainant"}
+        allowed = roles_allowed(move=move, source=source, roles=roles)
         if not allowed:
             raise Forbidden(_("您不能进行这一步操作。"), code="forbidden")
         note = (note or "").strip()

@@ -96,3 +96,19 @@ def test_at_most_nine_photos(cworld):
     # then
     assert (response.status_code, response.json()["code"]) == (HTTPStatus.BAD_REQUEST, "too_many_photos")
     assert Complaint.objects.count() == 0 and Photo.objects.count() == 0
+
+
+def test_the_case_pages_show_the_photos_and_the_clocks(cworld):
+    # given
+    from tests.conftest import browser_as
+
+    body = _file(cworld.alice, [_phone_photo("a.jpg", (90, 90, 9))]).json()
+
+    # when
+    owner = browser_as(cworld.alice).get(f"/complaints/{body['id']}/").content.decode()
+    handler = browser_as(cworld.firm_a).get(f"/complaints/queue/{body['id']}/").content.decode()
+
+    # then: the photo through its permission-checked URL; the clocks with their due times
+    for html in (owner, handler):
+        assert body["photos"][0] in html
+        assert "办理时限" in html and "响应" in html and "解决" in html
