@@ -125,6 +125,8 @@ class FileForm(forms.Form):
         named = list(error.extra.get("fields", {}))
         if field.startswith("location."):
             self.add_error("place", error.message)
+        elif field == "photos":
+            self.add_error(None, error.message)  # the photos are not kept: the owner chooses them again
         elif field in ("category", "kind"):
             self.add_error("category", error.message)
         elif named and named[0] in self.fields:

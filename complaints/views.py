@@ -117,6 +117,7 @@ def file(request: HttpRequest) -> HttpResponse:
             description=d["description"],
             location=form.location(),
             allow_home_visit=d["allow_home_visit"],
+            photos=request.FILES.getlist("photos"),
         )
     except Http404:
         form.add_error("compound", _("请选择您有房屋的小区。"))

@@ -112,3 +112,27 @@ def test_the_case_pages_show_the_photos_and_the_clocks(cworld):
     for html in (owner, handler):
         assert body["photos"][0] in html
         assert "办理时限" in html and "响应" in html and "解决" in html
+
+
+def test_an_owner_files_with_photos_through_the_page(cworld):
+    # given
+    from tests.conftest import browser_as
+
+    form = {
+        "compound": "QD-370212-0001",
+        "kind": "snap",
+        "category": "environment",
+        "about": "other",
+        "place": "building:QD-370212-0001:0005",
+        "area": "小区东门",
+        "description": "东门垃圾堆积",
+        "photos": [_phone_photo("a.jpg", (5, 50, 5)), _phone_photo("b.jpg", (50, 5, 5))],
+    }
+
+    # when
+    response = browser_as(cworld.alice).post("/complaints/new/", form)
+
+    # then
+    assert response.status_code == HTTPStatus.FOUND, response.content.decode()[:2000]
+    case = Complaint.objects.get()
+    assert ComplaintPhoto.objects.filter(complaint=case).count() == 2
