@@ -83,3 +83,4 @@ class EventKind(models.TextChoices):
     TRANSITION = "transition", _("状态变更")
     ESCALATION = "escalation", _("升级督办")
     RATING = "rating", _("评价")
+    MODERATED = "moderated", _("公开审核")  # a snap-report shown to (or withdrawn from) the public

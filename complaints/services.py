@@ -1,6 +1,7 @@
 """Every write to a case: filing (with routing), workflow moves, escalation and the complainant's rating. One
 transaction each, the row locked, an event in the timeline in the same transaction (STYLE.md)."""
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.labels import About, EventKind, Kind, Role, Satisfaction, Severity, Status, Tier
-from complaints.models import Category, Complaint, ComplaintEvent, RoutingRule
-from complaints.permissions import may_file_in, roles_in
+from complaints.models import Category, Complaint, ComplaintEvent, Open311Key, RoutingRule
+from complaints.permissions import may_file_in, may_publish, roles_in
 from complaints.rules import (
     BOUNCES_BEFORE_ESCALATION,
     COMPLAINANT_RESUMES_FROM,
@@ -290,6 +291,44 @@ def complaint_rate(
         case.updated_at = timezone.now()
         case.save()
     return case
+
+
+def complaint_publish(*, actor: User, complaint: Complaint, public: bool = True) -> Complaint:
+    """Moderation by the street office: show a snap-report about a public area to everyone (Open311), or
+    withdraw it; writes a `moderated` event. Complaints and reports about a flat stay private (400)."""
+    with transaction.atomic():
+        case = _locked(complaint)
+        if not may_publish(user=actor, complaint=case):
+            raise Forbidden(_("只有街道（社区）可以审核公开。"), code="forbidden")
+        if public and (case.kind != Kind.SNAP or case.unit_id is not None):
+            raise ApplicationError(
+                _("只有关于公共区域的随手拍可以公开。"), code="not_publishable", extra={"kind": case.kind}
+            )
+        if case.public == public:
+            return case
+        case.public = public
+        _event(
+            case,
+            actor=actor,
+            role=Role.OFFICIAL,
+            kind=EventKind.MODERATED,
+            text=_("已审核公开") if public else _("已撤回公开"),
+            data={"public": public},
+        )
+        case.updated_at = timezone.now()
+        case.save()
+    return case
+
+
+def open311_key_create(*, user: User, name: str) -> tuple[Open311Key, str]:
+    """A new Open311 `api_key` that files as `user`; returns the row and the key, which is shown only once
+    (only its hash is stored)."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("请填写名称。"), code="invalid", extra={"fields": {"name": ["required"]}})
+    key = secrets.token_urlsafe(32)
+    row = Open311Key.objects.create(key_hash=Open311Key.digest(key), name=name[:64], user=user)
+    return row, key
 
 
 def complaint_payload_location(data: dict[str, Any] | None) -> Location:
