@@ -8,6 +8,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
@@ -27,7 +28,7 @@ from complaints.services import (
 )
 from complaints.services import open311_key_create as key_create
 from config.errors import ApplicationError, Forbidden
-from tests.conftest import A_0101
+from tests.conftest import A_0101, api_as
 
 BASE = "/open311/v2/"
 W3C = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$")
@@ -86,7 +87,9 @@ def _xml(path, **params):
 
 
 def _post(fmt="json", **data):
-    return Client().post(f"{BASE}requests.{fmt}", data)
+    """As the spec sends it: application/x-www-form-urlencoded."""
+    body = urlencode(data)
+    return Client().post(f"{BASE}requests.{fmt}", body, content_type="application/x-www-form-urlencoded")
 
 
 def _xml_request(element):
@@ -402,6 +405,40 @@ def test_publishing_writes_a_moderation_event(world):
     )
 
 
+@pytest.mark.parametrize(
+    ("who", "kind", "status", "code"),
+    [
+        ("official_a", "snap", HTTPStatus.OK, None),
+        ("official_district", "snap", HTTPStatus.OK, None),
+        ("official_a", "complaint", HTTPStatus.BAD_REQUEST, "not_publishable"),
+        ("firm_a", "snap", HTTPStatus.FORBIDDEN, "forbidden"),
+        ("alice", "snap", HTTPStatus.FORBIDDEN, "forbidden"),
+        ("official_b", "snap", HTTPStatus.NOT_FOUND, None),
+        ("carol", "snap", HTTPStatus.NOT_FOUND, None),
+        (None, "snap", HTTPStatus.UNAUTHORIZED, None),
+    ],
+)
+def test_the_publish_endpoint_is_the_street_office_s(world, who, kind, status, code):
+    # given
+    case = _snap(world, kind=kind)
+
+    # when
+    response = api_as(getattr(world, who) if who else None).post(
+        f"/api/v1/complaints/{case.pk}/publish/", {}, format="json"
+    )
+
+    # then
+    assert response.status_code == status, response.content
+    case.refresh_from_db()
+    assert case.public is (status == HTTPStatus.OK)
+    if status == HTTPStatus.OK:
+        assert response.json()["public"] is True
+        assert response.json()["timeline"][-1]["kind"] == "moderated"
+        assert _json(f"requests/{case.pk}")[0] == HTTPStatus.OK
+    if code:
+        assert response.json()["code"] == code
+
+
 def test_pages_of_at_most_500(world):
     # given: three published reports, the newest last
     cases = [_published(world) for _ in range(3)]
@@ -701,3 +738,28 @@ def test_the_management_command_refuses_an_unknown_account(world):
     with pytest.raises(CommandError):
         call_command("create_open311_key", "--user", "nobody", "--name", "x", stdout=io.StringIO())
     assert Open311Key.objects.count() == 0
+
+
+def test_a_post_body_over_the_api_cap_is_refused_before_it_is_read(world, settings):
+    # given
+    settings.API_MAX_BODY_BYTES = 1024
+    _, key = key_create(user=world.alice, name="k")
+
+    # when
+    response = _post(**_form(key, description="长" * 600))
+
+    # then
+    assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    assert Complaint.objects.count() == 0
+
+
+def test_a_multipart_post_is_read_too(world):
+    # given
+    _, key = key_create(user=world.alice, name="k")
+
+    # when
+    response = Client().post(f"{BASE}requests.json", _form(key))
+
+    # then
+    assert response.status_code == HTTPStatus.OK
+    assert Complaint.objects.get().area == "5号楼东侧绿地"
