@@ -763,3 +763,11 @@ def test_a_multipart_post_is_read_too(world):
     # then
     assert response.status_code == HTTPStatus.OK
     assert Complaint.objects.get().area == "5号楼东侧绿地"
+
+
+def test_errors_speak_english_when_asked(world):
+    # when
+    response = Client().get(f"{BASE}services/no_such.json", HTTP_ACCEPT_LANGUAGE="en")
+
+    # then
+    assert json.loads(response.content) == [{"code": 404, "description": "No such service: no_such."}]
