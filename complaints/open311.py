@@ -414,3 +414,8 @@ def request_detail(request: HttpRequest, id: str, *, fmt: str) -> HttpResponse:
 def token(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
     # Every service is realtime: POST returns the id at once and never a token.
     raise Open311Error(HTTPStatus.NOT_FOUND, _("没有这个 token：本接口直接返回 service_request_id。"))
+
+
+@open311_endpoint("GET", "POST")
+def unknown(request: HttpRequest, path: str, *, fmt: str) -> HttpResponse:
+    raise Http404

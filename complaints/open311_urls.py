@@ -13,4 +13,5 @@ urlpatterns = [
     re_path(rf"^requests{FMT}", open311.requests, name="open311-requests"),
     re_path(rf"^requests/(?P<id>[^/.]+){FMT}", open311.request_detail, name="open311-request"),
     re_path(rf"^tokens/(?P<token>[^/.]+){FMT}", open311.token, name="open311-token"),
+    re_path(rf"^(?P<path>.*?){FMT}", open311.unknown, name="open311-unknown"),  # the spec's 404 body
 ]

@@ -556,6 +556,17 @@ def test_tokens_are_never_issued(world):
     assert body[0]["code"] == 404 and root.findtext("./error/code") == "404"
 
 
+def test_an_unknown_resource_is_a_404_with_the_errors_body(world):
+    # when
+    status, body = _json("servicerequestupdates")
+    xml_status, root = _xml("requests/1/extra")
+
+    # then
+    assert (status, xml_status) == (HTTPStatus.NOT_FOUND, HTTPStatus.NOT_FOUND)
+    assert body == [{"code": 404, "description": "没有这项资源。"}]
+    assert (root.tag, root.findtext("./error/code")) == ("errors", "404")
+
+
 def test_an_unsupported_method_is_a_400_with_the_errors_body(world):
     # when
     response = Client().delete(f"{BASE}services.json")
