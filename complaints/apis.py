@@ -253,6 +253,7 @@ class ComplaintPublishApi(APIView):
     """Moderation: the street office shows a snap-report about a public area to everyone (Open311 GET), or
     withdraws it (`{"public": false}`)."""
 
+    @extend_schema_serializer(component_name="ComplaintPublishInput")
     class InputSerializer(serializers.Serializer):
         public = serializers.BooleanField(default=True)
 
