@@ -23,6 +23,7 @@ from complaints.rules import (
 from config.errors import ApplicationError, Forbidden, WrongState
 from registry.models import Building, Compound, Unit, User
 from registry.permissions import jurisdiction
+from registry.services.audit import audit_record
 
 # 小事找管家、一般事找业委会、大事找街道: the tier when the routing table has no row.
 DEFAULT_TIER = {Severity.MINOR: Tier.BUTLER, Severity.GENERAL: Tier.COMMITTEE, Severity.MAJOR: Tier.STREET}
@@ -320,14 +321,18 @@ def complaint_publish(*, actor: User, complaint: Complaint, public: bool = True)
     return case
 
 
-def open311_key_create(*, user: User, name: str) -> tuple[Open311Key, str]:
-    """A new Open311 `api_key` that files as `user`; returns the row and the key, which is shown only once
-    (only its hash is stored)."""
+def open311_key_create(*, user: User, name: str, actor: User | None = None) -> tuple[Open311Key, str]:
+    """A new Open311 `api_key` that files as `user`, with its audit row; returns the row and the key, which is
+    shown only once (only its hash is stored)."""
     name = (name or "").strip()
     if not name:
         raise ApplicationError(_("请填写名称。"), code="invalid", extra={"fields": {"name": ["required"]}})
     key = secrets.token_urlsafe(32)
-    row = Open311Key.objects.create(key_hash=Open311Key.digest(key), name=name[:64], user=user)
+    with transaction.atomic():
+        row = Open311Key.objects.create(key_hash=Open311Key.digest(key), name=name[:64], user=user)
+        audit_record(
+            actor=actor, verb="open311_key.create", target=row, data={"user": user.pk, "name": row.name}
+        )
     return row, key
 
 

@@ -28,6 +28,7 @@ from complaints.services import (
 )
 from complaints.services import open311_key_create as key_create
 from config.errors import ApplicationError, Forbidden
+from registry.models import AuditEvent
 from tests.conftest import A_0101, api_as
 
 BASE = "/open311/v2/"
@@ -739,6 +740,9 @@ def test_the_management_command_prints_a_key_that_works(world):
     # then
     row = Open311Key.objects.get()
     assert (row.name, row.user, row.active) == ("热线", world.alice, True)
+    audit = AuditEvent.objects.get(verb="open311_key.create")
+    assert (audit.target_id, audit.data) == (str(row.pk), {"user": world.alice.pk, "name": "热线"})
+    assert key not in json.dumps(audit.data)
     assert key not in (row.key_hash, "") and row.key_hash == Open311Key.digest(key)
     assert _post(**_form(key)).status_code == HTTPStatus.OK
     assert Complaint.objects.get().complainant == world.alice
