@@ -246,7 +246,7 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
         {
             "changeset": CHANGESET,
             "contact": _("共治平台运营方（所在街道办事处）"),
-            "key_service": _("提交请求需要 api_key，请向平台运营方申请（manage.py create_open311_key）。"),
+            "key_service": _("提交请求需要 api_key，请向平台运营方（所在街道办事处）申请。"),
             "endpoints": [
                 {
                     "specification": SPECIFICATION,
