@@ -30,4 +30,5 @@ urlpatterns = [
         name="api-complaint-clock-extend",
     ),
     path("complaints/<int:id>/rating/", apis.ComplaintRatingApi.as_view(), name="api-complaint-rating"),
+    path("complaints/<int:id>/publish/", apis.ComplaintPublishApi.as_view(), name="api-complaint-publish"),
 ]

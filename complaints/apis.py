@@ -31,6 +31,7 @@ from complaints.selectors import (
 from complaints.services.cases import (
     complaint_file,
     complaint_payload_location,
+    complaint_publish,
     complaint_rate,
     complaint_return_visit,
     complaint_transition,
@@ -79,6 +80,7 @@ def _case(case: Complaint, request: Request, *, timeline: bool) -> dict[str, Any
         "description": case.description,
         "location": complaint_place(user=request.user, complaint=case),
         "allow_home_visit": case.allow_home_visit,
+        "public": case.public,
         "round": case.round,
         "satisfaction": case.satisfaction or None,
         "solved": case.solved,
@@ -341,6 +343,30 @@ class ComplaintClockExtendApi(APIView):
         case = complaint_get_visible(user=request.user, complaint_id=id)
         clock = complaint_clock_get(complaint=case, kind=kind)
         clock_extend(actor=request.user, clock=clock, **data.validated_data)
+        return Response(
+            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
+        )
+
+
+class ComplaintPublishApi(APIView):
+    """Moderation: the street office shows a snap-report about a public area to everyone (Open311 GET), or
+    withdraws it (`{"public": false}`)."""
+
+    @extend_schema_serializer(component_name="ComplaintPublishInput")
+    class InputSerializer(serializers.Serializer):
+        public = serializers.BooleanField(default=True)
+
+    @extend_schema(
+        operation_id="complaints_publish",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={200: dict, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = complaint_get_visible(user=request.user, complaint_id=id)
+        complaint_publish(actor=request.user, complaint=case, public=data.validated_data["public"])
         return Response(
             _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
         )

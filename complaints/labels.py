@@ -83,6 +83,7 @@ class EventKind(models.TextChoices):
     TRANSITION = "transition", _("状态变更")
     ESCALATION = "escalation", _("升级督办")
     RATING = "rating", _("评价")
+    MODERATED = "moderated", _("公开审核")  # a snap-report shown to (or withdrawn from) the public
     EXTENSION = "extension", _("延期")
     RETURN_VISIT = "return_visit", _("回访")
 

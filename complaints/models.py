@@ -1,6 +1,8 @@
 """Complaints and snap-and-report: categories and the routing table (data that staff edit), cases and their
 append-only event timeline — the single source the clocks and the figures are computed from."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -105,6 +107,8 @@ class Complaint(models.Model):
     merged_into = models.ForeignKey(
         "self", verbose_name=_("合并到"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Moderated by the street office: only published snap-reports about public areas are shown (Open311 GET).
+    public = models.BooleanField(_("已公开"), default=False)
     satisfaction = models.CharField(_("满意度"), max_length=24, choices=Satisfaction.choices, blank=True)
     solved = models.BooleanField(_("问题已解决"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"))
@@ -117,6 +121,7 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["compound", "status"], name="complaint_compound_status"),
             models.Index(fields=["complainant", "-submitted_at"], name="complaint_mine"),
+            models.Index(fields=["-submitted_at"], condition=Q(public=True), name="complaint_public"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -276,3 +281,31 @@ class ComplaintPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.complaint_id} {self.position}"
+
+
+class Open311Key(models.Model):
+    """An Open311 `api_key`: POSTed requests are filed as `user`. Only the key's SHA-256 is stored."""
+
+    key_hash = models.CharField(_("密钥摘要"), max_length=64, unique=True, editable=False)
+    name = models.CharField(_("名称"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交账号"),
+        on_delete=models.PROTECT,
+        related_name="open311_keys",
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Open311 密钥")
+        verbose_name_plural = _("Open311 密钥")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def digest(key: str) -> str:
+        """The stored form of a key (SHA-256, hex)."""
+        return hashlib.sha256(key.encode()).hexdigest()

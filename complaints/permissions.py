@@ -9,12 +9,14 @@ the registry's jurisdiction: one rule for the API, the pages and the admin.
 - Members of the compound's current owners' committee see the butler's and the committee's cases, review the
   butler's results and handle the committee's — never a case about a committee member (it goes to the street).
 - Nobody but the complainant receives the complainant's identity through these pages and endpoints.
+- Everyone (Open311, no sign-in) sees the snap-reports about public areas that the street office over the
+  compound published after moderation — never a complaint, a report about a flat or an unpublished one.
 """
 
 from django.db.models import Q
 from django.utils import timezone
 
-from complaints.labels import About, Tier
+from complaints.labels import About, Kind, Tier
 from complaints.models import Complaint
 from config.request_memo import memoised
 from registry.models import CommitteeMember, User
@@ -56,6 +58,16 @@ def complaint_visible_q(*, user: User) -> Q:
         & ~Q(about=About.COMMITTEE)
     )
     return q
+
+
+def complaint_public_q() -> Q:
+    """A filter over Complaint for what anyone may see: published snap-reports about public areas."""
+    return Q(public=True, kind=Kind.SNAP, unit__isnull=True)
+
+
+def may_publish(*, user: User, complaint: Complaint) -> bool:
+    """Moderation is the street office's over the compound (the supervisor role)."""
+    return "supervisor" in roles_in(user=user, complaint=complaint)
 
 
 def complaint_queue_q(*, user: User) -> Q:

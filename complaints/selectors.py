@@ -1,16 +1,26 @@
 """Reads of cases, scoped by complaints.permissions: one case, the complainant's own, a handler's queue, the
-timeline (internal entries only for staff), the moves a user may make, the categories and where an owner may
-file."""
+timeline (internal entries only for staff), the moves a user may make, the categories, where an owner may
+file, and the public reads behind Open311 (published snap-reports, the handling organisation's name, the API
+keys)."""
 
+import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Min, Prefetch, Q, QuerySet
+from django.db.models import F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from complaints.labels import OPEN_STATES, ClockKind, ClockLevel, Status
-from complaints.models import Category, Clock, Complaint, ComplaintEvent, ComplaintPhoto
-from complaints.permissions import complaint_queue_q, complaint_visible_q, roles_in, sees_internal
+from complaints.labels import OPEN_STATES, ClockKind, ClockLevel, EventKind, Kind, Role, Status, Tier
+from complaints.models import Category, Clock, Complaint, ComplaintEvent, ComplaintPhoto, Open311Key
+from complaints.permissions import (
+    complaint_public_q,
+    complaint_queue_q,
+    complaint_visible_q,
+    roles_in,
+    sees_internal,
+)
 from complaints.rules import move_for, roles_allowed
 from registry.models import Building, Compound, Photo, Unit, User
 from registry.permissions import jurisdiction
@@ -198,3 +208,128 @@ def complaint_filing_places(*, user: User) -> list[FilingPlaces]:
     for b in buildings:
         by_compound[b.compound_id].buildings.append(b)
     return list(by_compound.values())
+
+
+# ------------------------------------------------------------------------------------ public (Open311)
+
+# A public reply: a handler's or the system's public entry with text — never the complainant's own words,
+# which may name them, and not the moderation entries.
+PUBLIC_REPLY = Q(public=True, kind__in=[EventKind.TRANSITION, EventKind.ESCALATION]) & ~Q(
+    role=Role.COMPLAINANT
+)
+
+
+def service_list() -> QuerySet[Category]:
+    """The categories offered as Open311 services: active ones that take snap-reports (随手拍)."""
+    return category_list().filter(kinds__contains=[Kind.SNAP])
+
+
+def service_get(*, code: str) -> Category | None:
+    """One Open311 service by its `service_code`, or None."""
+    return service_list().filter(code=code).first()
+
+
+def open311_key_user(*, key: str) -> User | None:
+    """The active account an Open311 `api_key` files as, or None for a missing, unknown or disabled key."""
+    if not key:
+        return None
+    row = (
+        Open311Key.objects.filter(key_hash=Open311Key.digest(key), active=True, user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    return row.user if row else None
+
+
+def complaint_public_list(
+    *,
+    ids: Collection[int] | None = None,
+    codes: Collection[str] = (),
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    statuses: Collection[str] = (),
+    updated_after: dt.datetime | None = None,
+    updated_before: dt.datetime | None = None,
+    with_notes: bool = False,
+) -> QuerySet[Complaint]:
+    """Published snap-reports about public areas, newest submission first, each annotated with its latest
+    public reply (`status_notes`); `ids` overrides every other filter (GeoReport v2). `statuses`: open and/or
+    closed (open = complaints.labels.OPEN_STATES)."""
+    cases = Complaint.objects.filter(complaint_public_q())
+    if ids is not None:
+        cases = cases.filter(pk__in=list(ids))
+    else:
+        if codes:
+            cases = cases.filter(category__code__in=list(codes))
+        if start is not None:
+            cases = cases.filter(submitted_at__gte=start)
+        if end is not None:
+            cases = cases.filter(submitted_at__lte=end)
+        if set(statuses) == {"open"}:
+            cases = cases.filter(status__in=OPEN_STATES)
+        elif set(statuses) == {"closed"}:
+            cases = cases.exclude(status__in=OPEN_STATES)
+        if updated_after is not None:
+            cases = cases.filter(updated_at__gt=updated_after)
+        if updated_before is not None:
+            cases = cases.filter(updated_at__lt=updated_before)
+    latest_reply = ComplaintEvent.objects.filter(PUBLIC_REPLY, complaint=OuterRef("pk")).exclude(text="")
+    cases = cases.annotate(
+        status_notes=Subquery(latest_reply.order_by("-at", "-pk").values("text")[:1])
+    ).select_related("compound__property_firm", "compound__community__parent", "category", "building")
+    if with_notes:
+        cases = cases.prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ComplaintEvent.objects.filter(public=True).order_by("at", "pk"),
+                to_attr="public_events",
+            )
+        )
+    return cases.order_by("-submitted_at", "-pk")
+
+
+def complaint_public_get(*, complaint_id: int, with_notes: bool = False) -> Complaint:
+    """One published snap-report, or 404 when it does not exist or is not public (the same answer)."""
+    case = complaint_public_list(ids=[complaint_id], with_notes=with_notes).first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def complaint_public_notes(*, complaint: Complaint) -> list[dict[str, Any]]:
+    """The public timeline as the public sees it (from `complaint_public_list(with_notes=True)`): when, what,
+    the new state; the text only of replies (never the complainant's own words, never who)."""
+    notes = []
+    for event in getattr(complaint, "public_events", []):
+        reply = event.kind in (EventKind.TRANSITION, EventKind.ESCALATION) and event.role != Role.COMPLAINANT
+        notes.append(
+            {
+                "datetime": event.at,
+                "type": event.kind,
+                "status": event.to_status or None,
+                "description": (event.text or None) if reply else None,
+            }
+        )
+    return notes
+
+
+def complaint_agency_name(*, complaint: Complaint) -> str | None:
+    """The organisation handling the case now, by name, never a person: the firm (管家), the compound's owners'
+    committee, or the street office (select_related compound__property_firm, compound__community__parent)."""
+    compound = complaint.compound
+    if complaint.tier == Tier.BUTLER:
+        return compound.property_firm.name if compound.property_firm else None
+    if complaint.tier == Tier.COMMITTEE:
+        return _("%(compound)s业主委员会") % {"compound": compound.name}
+    street = compound.community.parent
+    return street.name if street else None
+
+
+def complaint_expected_at(*, complaint: Complaint) -> dt.datetime | None:
+    """When the case should be resolved (Open311 `expected_datetime`): the resolution clock, once clocks exist."""
+    return None
+
+
+def complaint_media_url(*, complaint: Complaint) -> str | None:
+    """The public address of the case's first photo (Open311 `media_url`), once photos exist."""
+    return None

@@ -1,4 +1,4 @@
-"""URL map: owner pages, staff admin, the REST API (api.md) and its OpenAPI schema."""
+"""URL map: owner pages, staff admin, the REST API (api.md) and its OpenAPI schema, Open311 GeoReport v2."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("registry.api_urls")),
     path("api/v1/", include("voting.api_urls")),
     path("api/v1/", include("complaints.api_urls")),
+    path("open311/v2/", include("complaints.open311_urls")),
     path("voting/", include("voting.urls")),
     path("complaints/", include("complaints.urls")),
     path("", include("registry.urls")),

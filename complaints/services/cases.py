@@ -1,6 +1,7 @@
 """Every write to a case: filing (with routing), workflow moves, escalation and the complainant's rating. One
 transaction each, the row locked, an event in the timeline in the same transaction (STYLE.md)."""
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,13 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.labels import About, EventKind, Kind, Role, Satisfaction, Severity, Status, Tier
-from complaints.models import Category, Complaint, ComplaintEvent, ComplaintPhoto, RoutingRule
-from complaints.permissions import may_file_in, roles_in
+from complaints.models import Category, Complaint, ComplaintEvent, ComplaintPhoto, Open311Key, RoutingRule
+from complaints.permissions import may_file_in, may_publish, roles_in
 from complaints.rules import BOUNCES_BEFORE_ESCALATION, at_least, move_for, roles_allowed, tier_above
 from complaints.services.clocks import clocks_refresh, clocks_start
 from config.errors import ApplicationError, Forbidden, WrongState
 from registry.models import Building, Compound, Unit, User
 from registry.permissions import jurisdiction
+from registry.services.audit import audit_record
 from registry.services.photos import photo_ingest
 
 # 小事找管家、一般事找业委会、大事找街道: the tier when the routing table has no row.
@@ -333,6 +335,48 @@ def complaint_rate(
         case.save()
         clocks_refresh(case=case, now=case.updated_at)
     return case
+
+
+def complaint_publish(*, actor: User, complaint: Complaint, public: bool = True) -> Complaint:
+    """Moderation by the street office: show a snap-report about a public area to everyone (Open311), or
+    withdraw it; writes a `moderated` event. Complaints and reports about a flat stay private (400)."""
+    with transaction.atomic():
+        case = _locked(complaint)
+        if not may_publish(user=actor, complaint=case):
+            raise Forbidden(_("只有街道（社区）可以审核公开。"), code="forbidden")
+        if public and (case.kind != Kind.SNAP or case.unit_id is not None):
+            raise ApplicationError(
+                _("只有关于公共区域的随手拍可以公开。"), code="not_publishable", extra={"kind": case.kind}
+            )
+        if case.public == public:
+            return case
+        case.public = public
+        _event(
+            case,
+            actor=actor,
+            role=Role.OFFICIAL,
+            kind=EventKind.MODERATED,
+            text=_("已审核公开") if public else _("已撤回公开"),
+            data={"public": public},
+        )
+        case.updated_at = timezone.now()
+        case.save()
+    return case
+
+
+def open311_key_create(*, user: User, name: str, actor: User | None = None) -> tuple[Open311Key, str]:
+    """A new Open311 `api_key` that files as `user`, with its audit row; returns the row and the key, which is
+    shown only once (only its hash is stored)."""
+    name = (name or "").strip()
+    if not name:
+        raise ApplicationError(_("请填写名称。"), code="invalid", extra={"fields": {"name": ["required"]}})
+    key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        row = Open311Key.objects.create(key_hash=Open311Key.digest(key), name=name[:64], user=user)
+        audit_record(
+            actor=actor, verb="open311_key.create", target=row, data={"user": user.pk, "name": row.name}
+        )
+    return row, key
 
 
 def complaint_payload_location(data: dict[str, Any] | None) -> Location:
