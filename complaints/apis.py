@@ -129,6 +129,7 @@ class ComplaintListCreateApi(APIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     upload_limit_setting = "COMPLAINT_MAX_UPLOAD_BYTES"
 
+    @extend_schema_serializer(component_name="ComplaintFileInput")
     class InputSerializer(serializers.Serializer):
         compound = serializers.CharField()
         kind = serializers.ChoiceField(choices=Kind.choices)
@@ -201,6 +202,7 @@ class ComplaintQueueApi(APIView):
 
     pagination_class = Pagination
 
+    @extend_schema_serializer(component_name="ComplaintQueueFilter")
     class FilterSerializer(serializers.Serializer):
         compound = serializers.CharField(required=False)
         tier = serializers.ChoiceField(choices=Tier.choices, required=False)
@@ -232,6 +234,7 @@ class ComplaintDetailApi(APIView):
 class ComplaintTransitionApi(APIView):
     """Move a case along the workflow (complaints.md "States"); who may make each move: complaints.rules."""
 
+    @extend_schema_serializer(component_name="ComplaintTransitionInput")
     class InputSerializer(serializers.Serializer):
         to = serializers.ChoiceField(choices=Status.choices)
         note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
@@ -268,6 +271,7 @@ class ComplaintTransitionApi(APIView):
 class ComplaintRatingApi(APIView):
     """The complainant rates a verified result (satisfied / basically satisfied / unsatisfied; solved or not)."""
 
+    @extend_schema_serializer(component_name="ComplaintRatingInput")
     class InputSerializer(serializers.Serializer):
         satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
         solved = serializers.BooleanField()
@@ -304,6 +308,7 @@ class ComplaintPhotoApi(APIView):
 class ComplaintReturnVisitApi(APIView):
     """The street office logs its return visit (回访) to the complainant of a closed case (an internal entry)."""
 
+    @extend_schema_serializer(component_name="ComplaintReturnVisitInput")
     class InputSerializer(serializers.Serializer):
         note = serializers.CharField(max_length=2000)
 
@@ -326,6 +331,7 @@ class ComplaintReturnVisitApi(APIView):
 class ComplaintClockExtendApi(APIView):
     """The street office gives one running clock more time, with a reason (minutes, or working days)."""
 
+    @extend_schema_serializer(component_name="ComplaintClockExtendInput")
     class InputSerializer(serializers.Serializer):
         minutes = serializers.IntegerField(min_value=0, max_value=60 * 24 * 30, default=0)
         working_days = serializers.IntegerField(min_value=0, max_value=30, default=0)

@@ -217,6 +217,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SignupStatusEnum": ["active", "pending_verification"],
         "AssemblyStatusEnum": "voting.models.Assembly.Status",
+        "AssemblyKindEnum": "voting.models.Assembly.Kind",
+        "ComplaintKindEnum": "complaints.labels.Kind",
     },
 }
 
