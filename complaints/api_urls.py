@@ -14,5 +14,6 @@ urlpatterns = [
         apis.ComplaintTransitionApi.as_view(),
         name="api-complaint-transition",
     ),
+    path("stats/complaints/", apis.ComplaintStatsApi.as_view(), name="api-complaint-stats"),
     path("complaints/<int:id>/rating/", apis.ComplaintRatingApi.as_view(), name="api-complaint-rating"),
 ]

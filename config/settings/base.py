@@ -242,6 +242,9 @@ VOTING_SCAN_MAX_BYTES = env.int("VOTING_SCAN_MAX_BYTES", default=10 * 1024 * 102
 VOTING_RESULT_ISSUER = env("VOTING_RESULT_ISSUER", default="")
 VOTING_OBJECTION_DAYS = env.int("VOTING_OBJECTION_DAYS", default=15)
 
+# Complaints figures: whether "basically satisfied" (基本满意) counts towards the satisfaction rate.
+COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED = env.bool("COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED", default=True)
+
 REGISTRATION_FEED_URL = env("REGISTRATION_FEED_URL", default="")
 REGISTRATION_FEED_DIR = env("REGISTRATION_FEED_DIR", default="")
 # The HTTP feed: page size, per-request timeout, attempts per page with exponential back-off (base doubled
