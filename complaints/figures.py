@@ -32,7 +32,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.labels import EventKind, Kind, Satisfaction, Severity, Status, Tier
+from complaints.labels import EventKind, FigureRate, Kind, Satisfaction, Severity, Status, Tier
 from complaints.models import Category, Clock, Complaint, ComplaintEvent, ComplaintMonthFigure
 from complaints.permissions import figures_region_q, may_read_figures
 from config.errors import Forbidden
@@ -40,8 +40,7 @@ from registry.models import Compound, Region, User
 
 Counter = dict[str, int]
 
-# rate name → (label msgid is in complaints.labels-free figure_views; the API uses the names)
-PAIRS = ("response", "on_time_resolution", "solved", "satisfaction", "return_visit", "breaches")
+PAIRS = tuple(FigureRate.values)  # the rates, labelled in complaints.labels
 STATUS_COUNTS = ("rejected", "merged", "cancelled")
 CLOSED_STATES = [Status.CLOSED.value, Status.CLOSED_UNRATED.value]
 MIN_RATINGS_SHOWN = 5  # complaints.md: rating breakdowns only for cells with at least 5 ratings

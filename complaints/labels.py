@@ -109,3 +109,25 @@ class ClockLevel(models.TextChoices):
     WARN50 = "warn50", _("已过半")
     WARN80 = "warn80", _("即将超时")
     BREACHED = "breached", _("已超时")
+
+
+class FigureRate(models.TextChoices):
+    """The rates of the monthly figures (complaints.figures), each a numerator over a denominator."""
+
+    RESPONSE = "response", _("响应及时率")
+    ON_TIME_RESOLUTION = "on_time_resolution", _("按时办结率")
+    SOLVED = "solved", _("问题解决率")
+    SATISFACTION = "satisfaction", _("满意率")
+    RETURN_VISIT = "return_visit", _("回访率")
+    BREACHES = "breaches", _("超时率")
+
+
+# What each rate divides (shown under the figures, and in the export).
+FIGURE_RATE_BASIS = {
+    FigureRate.RESPONSE: _("响应时限内答复的案件 / 响应时限已停止的案件"),
+    FigureRate.ON_TIME_RESOLUTION: _("解决时限内办结的案件 / 解决时限已停止的案件"),
+    FigureRate.SOLVED: _("评价为已解决 / 已评价"),
+    FigureRate.SATISFACTION: _("满意（含基本满意，视设置）/ 已评价"),
+    FigureRate.RETURN_VISIT: _("已回访的结案案件 / 结案案件"),
+    FigureRate.BREACHES: _("超时的时限 / 全部时限"),
+}

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("voting.api_urls")),
     path("api/v1/", include("complaints.api_urls")),
     path("voting/", include("voting.urls")),
+    path("complaints/figures/", include("complaints.figure_urls")),
     path("", include("registry.urls")),
 ]
 

@@ -16,12 +16,17 @@ Every clock still running is checked on 20 November: the return visits of B1, B2
 """
 
 import datetime as dt
+import io
+import json
+import re
 from contextlib import contextmanager
 from http import HTTPStatus
 from unittest import mock
 
+import openpyxl
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from complaints.figures import present, rate_text, region_month
@@ -432,3 +437,87 @@ def test_stats_api_query_count_does_not_grow_with_cases(cworld):
 
     # then
     assert after == before
+
+
+# ------------------------------------------------------------------------------------------- the page
+
+
+PAGE = "/complaints/figures/"
+
+
+def _page(user, params=None, path=PAGE):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client.get(path, params or {})
+
+
+@pytest.mark.parametrize(
+    ("who", "region", "expected"),
+    [
+        ("alice", "370212001", HTTPStatus.FORBIDDEN),
+        ("firm_a", "370212001", HTTPStatus.FORBIDDEN),
+        ("official_b", "370212001", HTTPStatus.NOT_FOUND),
+        ("official_a", "370212001", HTTPStatus.OK),
+    ],
+)
+def test_figures_page_permission_matrix(cworld, who, region, expected):
+    assert _page(getattr(cworld, who), {"region": region}).status_code == expected
+    assert _page(getattr(cworld, who), {"region": region}, PAGE + "export.xlsx").status_code == expected
+
+
+def test_figures_page_asks_anonymous_visitors_to_log_in(cworld):
+    response = _page(None)
+    assert (response.status_code, response["Location"]) == (
+        HTTPStatus.FOUND,
+        "/accounts/login/?next=/complaints/figures/",
+    )
+
+
+def test_figures_page_shows_rates_trend_and_ranking_with_local_echarts_and_no_inline_script(cworld):
+    # given
+    november(cworld)
+
+    # when
+    response = _page(cworld.official_district, {"region": "370212", "month": "2026-11", "rank": "response"})
+
+    # then
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "崂山区 2026-11 投诉与报事统计" in html
+    assert "<td>71.42%</td>" in html  # response 5/7 in the rates table
+    assert "/static/vendor/echarts/echarts.min.js" in html
+    assert "cdn" not in html.lower()
+    scripts = re.findall(r"<script([^>]*)>", html)
+    assert all("src=" in attrs or 'type="application/json"' in attrs for attrs in scripts)
+    data = json.loads(re.search(r'<script id="figures-data" type="application/json">(.*?)</script>', html)[1])
+    assert data["trend"]["months"][-1] == "2026-11"
+    assert len(data["trend"]["months"]) == 12
+    assert data["trend"]["series"][0] == {
+        "name": "响应及时率",
+        "data": [None] * 11 + [71.42],
+    }
+    assert data["ranking"] == {
+        "label": "响应及时率",
+        "names": ["中韩街道", "沙子口街道"],
+        "values": [75.0, 66.66],
+    }
+
+
+def test_figures_xlsx_has_the_tables_and_text_is_never_a_formula(cworld):
+    # given: a community whose name looks like a formula
+    november(cworld)
+    Region.objects.filter(code="370212001001").update(name='=HYPERLINK("http://x")')
+
+    # when
+    response = _page(cworld.official_a, {"region": "370212001", "month": "2026-11"}, PAGE + "export.xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(response.content))
+
+    # then
+    assert wb.sheetnames == ["本月指标", "案件分类", "月度趋势", "下级排名"]
+    rates = [[c.value for c in row] for row in wb["本月指标"].iter_rows(min_row=4, max_row=4)]
+    assert rates == [["响应及时率", 3, 4, "75.00%", "响应时限内答复的案件 / 响应时限已停止的案件"]]
+    ranked = wb["下级排名"]["B4"]
+    assert (ranked.value, ranked.data_type, ranked.quotePrefix) == ('=HYPERLINK("http://x")', "s", True)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
