@@ -32,7 +32,17 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.labels import EventKind, FigureRate, Kind, Satisfaction, Severity, Status, Tier
+from complaints.labels import (
+    ClockKind,
+    ClockLevel,
+    EventKind,
+    FigureRate,
+    Kind,
+    Satisfaction,
+    Severity,
+    Status,
+    Tier,
+)
 from complaints.models import Category, Clock, Complaint, ComplaintEvent, ComplaintMonthFigure
 from complaints.permissions import figures_region_q, may_read_figures
 from config.errors import Forbidden
@@ -203,9 +213,9 @@ def rollup(
         "start": start,
         "path": f"{path}%",
         "tz": settings.TIME_ZONE,
-        "respond": "respond",
-        "resolve": "resolve",
-        "breached": "breached",
+        "respond": ClockKind.RESPOND.value,
+        "resolve": ClockKind.RESOLVE.value,
+        "breached": ClockLevel.BREACHED.value,
         "escalation": EventKind.ESCALATION.value,
         "return_visit": EventKind.RETURN_VISIT.value,
         "rejected": Status.REJECTED.value,
@@ -485,7 +495,10 @@ def region_trend(*, region: Region, last: dt.date, months: int = 12) -> list[tup
         ComplaintMonthFigure.objects.filter(month__in=span, region=region).values_list("month", "figures")
     )
     closed_months = set(
-        ComplaintMonthFigure.objects.filter(month__in=span).values_list("month", flat=True).distinct()
+        ComplaintMonthFigure.objects.filter(month__in=span)
+        .order_by("month")
+        .values_list("month", flat=True)
+        .distinct()
     )
     live = [m for m in span if m not in closed_months]
     live_counters: dict[dt.date, Counter] = {}

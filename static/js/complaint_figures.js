@@ -22,6 +22,7 @@
     if (trendEl) {
       var trend = echarts.init(trendEl);
       trend.setOption({
+        animation: false,
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v.toFixed(2) + "%"; } },
         legend: { top: 0 },
         grid: { left: 48, right: 24, top: 40, bottom: 32 },
@@ -38,8 +39,9 @@
     if (rankEl) {
       var ranking = echarts.init(rankEl);
       ranking.setOption({
+        animation: false,
         tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v.toFixed(2) + "%"; } },
-        grid: { left: 140, right: 32, top: 16, bottom: 32 },
+        grid: { left: 140, right: 72, top: 16, bottom: 32 },
         xAxis: percent,
         yAxis: { type: "category", inverse: true, data: data.ranking.names },
         series: [{ name: data.ranking.label, type: "bar", data: data.ranking.values, label: { show: true, position: "right", formatter: function (p) { return p.value === null || p.value === undefined ? "—" : p.value.toFixed(2) + "%"; } } }],

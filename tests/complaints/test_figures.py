@@ -29,7 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from complaints.figures import present, rate_text, region_month
+from complaints.figures import present, rate_text, region_month, region_trend
 from complaints.models import ComplaintMonthFigure
 from complaints.services.cases import (
     complaint_file,
@@ -341,6 +341,36 @@ def test_a_month_not_yet_ended_is_not_closed(cworld):
     assert ComplaintMonthFigure.objects.count() == 0
 
 
+def test_an_older_month_is_not_closed_after_a_later_one(cworld):
+    # given
+    complaint_month_close(month=NOVEMBER, now=dt.datetime(2026, 12, 1, 2, 0, tzinfo=BJ))
+    rows = ComplaintMonthFigure.objects.count()
+
+    # when
+    with pytest.raises(ApplicationError) as refused:
+        complaint_month_close(month=dt.date(2026, 10, 1), now=dt.datetime(2026, 12, 1, 3, 0, tzinfo=BJ))
+
+    # then: adjustments are measured from the latest close; nothing written
+    assert refused.value.code == "month_out_of_order"
+    assert ComplaintMonthFigure.objects.count() == rows
+
+
+def test_the_beat_task_closes_the_month_just_ended_once(cworld):
+    # given
+    from complaints.tasks import close_month
+
+    november(cworld)
+
+    # when: the beat fires on 1 December at 02:00 Beijing, and once more
+    with at(dt.datetime(2026, 12, 1, 2, 0, tzinfo=BJ)):
+        close_month()
+        close_month()
+
+    # then
+    assert set(ComplaintMonthFigure.objects.values_list("month", flat=True)) == {NOVEMBER}
+    assert ComplaintMonthFigure.objects.get(region__code="370212").figures["cases"] == 7
+
+
 def test_a_closed_month_reads_its_snapshot_and_late_changes_adjust_the_next_month(cworld):
     # given: November closed, then in December B3 is resolved again, verified and rated satisfied
     cases = november(cworld)
@@ -365,6 +395,15 @@ def test_a_closed_month_reads_its_snapshot_and_late_changes_adjust_the_next_mont
     assert adjustments["rates"]["solved"] == {"numerator": 1, "denominator": 1}
     assert adjustments["rates"]["return_visit"] == {"numerator": 0, "denominator": 1}
     assert adjustments["counts"]["cases"] == 0
+    # the trend reads November from its snapshot too, and the API says it is closed
+    trend = region_trend(region=street_b, last=dt.date(2026, 12, 1), months=2)
+    assert [(m, c.get("satisfaction.num"), c.get("satisfaction.den")) for m, c in trend] == [
+        (NOVEMBER, 1, 2),
+        (dt.date(2026, 12, 1), None, None),
+    ]
+    body = api_as(cworld.official_b).get(STATS, {"region": "370212002", "month": "2026-11"}).json()
+    assert (body["closed"], body["computed_at"]) == (True, "2026-12-01T02:00:00+08:00")
+    assert body["region"]["rates"]["satisfaction"] == {"numerator": 1, "denominator": 2, "rate": "50.00%"}
 
 
 # ------------------------------------------------------------------------------------------- the API
