@@ -20,7 +20,7 @@ end of the last closed month, minus that month's `cumulative` snapshot (the same
 """
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -67,14 +67,17 @@ def month_start(month: dt.date) -> dt.datetime:
 
 
 def next_month(month: dt.date) -> dt.date:
+    """The first of the following month."""
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def previous_month(month: dt.date) -> dt.date:
+    """The first of the month before."""
     return dt.date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
 
 
 def current_month(now: dt.datetime | None = None) -> dt.date:
+    """The first of this Beijing-time month."""
     return timezone.localtime(now or timezone.now()).date().replace(day=1)
 
 
@@ -261,14 +264,8 @@ def add(a: Mapping[str, int], b: Mapping[str, int]) -> Counter:
 
 
 def subtract(a: Mapping[str, int], b: Mapping[str, int]) -> Counter:
+    """Counter difference (signed: adjustments may be negative)."""
     return add(a, {k: -v for k, v in b.items()})
-
-
-def total(counters: Iterable[Mapping[str, int]]) -> Counter:
-    out: Counter = {}
-    for c in counters:
-        out = add(out, c)
-    return out
 
 
 def child_path(community_path: str, *, depth: int) -> str:
@@ -277,6 +274,7 @@ def child_path(community_path: str, *, depth: int) -> str:
 
 
 def depth_of(path: str) -> int:
+    """Levels in a region path ("370200/370212/" → 2)."""
     return path.count("/")
 
 
@@ -303,6 +301,7 @@ def rate_text(numerator: int, denominator: int) -> str | None:
 
 
 def pair(counter: Mapping[str, int], name: str, *, with_rate: bool = True) -> dict[str, Any]:
+    """One rate as {"numerator", "denominator", "rate"} (no rate for deltas)."""
     num, den = counter.get(f"{name}.num", 0), counter.get(f"{name}.den", 0)
     body: dict[str, Any] = {"numerator": num, "denominator": den}
     if with_rate:
@@ -395,10 +394,12 @@ class RegionMonth:
 
 
 def month_is_closed(month: dt.date) -> bool:
+    """Whether the month-close has written the month's snapshot."""
     return ComplaintMonthFigure.objects.filter(month=month).exists()
 
 
 def last_closed_before(month: dt.date) -> dt.date | None:
+    """The latest closed month before `month` (the base of its adjustments), if any."""
     return ComplaintMonthFigure.objects.filter(month__lt=month).aggregate(m=Max("month"))["m"]
 
 
