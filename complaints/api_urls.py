@@ -29,6 +29,7 @@ urlpatterns = [
         apis.ComplaintClockExtendApi.as_view(),
         name="api-complaint-clock-extend",
     ),
+    path("stats/complaints/", apis.ComplaintStatsApi.as_view(), name="api-complaint-stats"),
     path("complaints/<int:id>/rating/", apis.ComplaintRatingApi.as_view(), name="api-complaint-rating"),
     path("complaints/<int:id>/publish/", apis.ComplaintPublishApi.as_view(), name="api-complaint-publish"),
 ]

@@ -4,6 +4,7 @@ its timeline, the complainant's cases, a handler's queue, workflow moves and the
 import json
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,6 +15,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from complaints.figures import (
+    RegionMonth,
+    category_names,
+    current_month,
+    figures_region_get,
+    month_parse,
+    present,
+    region_month,
+)
 from complaints.labels import About, Kind, Satisfaction, Status, Tier
 from complaints.models import Complaint
 from complaints.selectors import (
@@ -376,3 +386,57 @@ class ComplaintPublishApi(APIView):
         return Response(
             _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
         )
+
+
+def figures_body(rm: RegionMonth) -> dict[str, Any]:
+    """A region's month as the API shows it: counts, rates (numerator, denominator, rate rounded down),
+    satisfaction per category (suppressed under 5 ratings), adjustments, and the next level down."""
+    names = category_names()
+
+    def unit(row: Any) -> dict[str, Any]:
+        return {
+            "code": row.code,
+            "name": row.name,
+            "level": row.level,
+            **present(row.figures, categories=names),
+            "adjustments": None
+            if row.adjustments is None
+            else present(row.adjustments, categories=names, deltas=True),
+        }
+
+    return {
+        "month": f"{rm.month:%Y-%m}",
+        "closed": rm.closed,
+        "computed_at": rm.computed_at and serializers.DateTimeField().to_representation(rm.computed_at),
+        "basically_counts_as_satisfied": settings.COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED,
+        "region": unit(rm.own),
+        "children": [unit(c) for c in rm.children],
+    }
+
+
+class ComplaintStatsApi(APIView):
+    """Monthly figures of a region and its next level down (officials over the region; complaints.figures)."""
+
+    class FilterSerializer(serializers.Serializer):
+        region = serializers.CharField(
+            required=False, default="", help_text="region code; default: one's own"
+        )
+        month = serializers.CharField(required=False, default="", help_text="YYYY-MM; default: this month")
+
+    @extend_schema(
+        operation_id="complaints_stats",
+        tags=[TAG],
+        parameters=[FilterSerializer],
+        responses={200: dict, **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request) -> Response:
+        f = self.FilterSerializer(data=request.query_params)
+        f.is_valid(raise_exception=True)
+        region = figures_region_get(user=request.user, code=f.validated_data["region"])
+        text = f.validated_data["month"]
+        month = month_parse(text) if text else current_month()
+        if month is None or month > current_month():
+            raise ApplicationError(
+                _("月份格式为 YYYY-MM，且不能晚于本月。"), code="invalid", extra={"field": "month"}
+            )
+        return Response(figures_body(region_month(region=region, month=month)))

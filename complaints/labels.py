@@ -145,3 +145,25 @@ ABOUT_HELP = {
     About.FIRM: _("投诉物业服务企业或其工作人员：不经物业，由业主委员会或街道处理，物业看不到这件投诉。"),
     About.COMMITTEE: _("投诉业主委员会成员：直接交街道（社区）处理，业主委员会看不到这件投诉。"),
 }
+
+
+class FigureRate(models.TextChoices):
+    """The rates of the monthly figures (complaints.figures), each a numerator over a denominator."""
+
+    RESPONSE = "response", _("响应及时率")
+    ON_TIME_RESOLUTION = "on_time_resolution", _("按时办结率")
+    SOLVED = "solved", _("问题解决率")
+    SATISFACTION = "satisfaction", _("满意率")
+    RETURN_VISIT = "return_visit", _("回访率")
+    BREACHES = "breaches", _("超时率")
+
+
+# What each rate divides (shown under the figures, and in the export).
+FIGURE_RATE_BASIS = {
+    FigureRate.RESPONSE: _("响应时限内答复的案件 / 响应时限已停止的案件"),
+    FigureRate.ON_TIME_RESOLUTION: _("解决时限内办结的案件 / 解决时限已停止的案件"),
+    FigureRate.SOLVED: _("评价为已解决 / 已评价"),
+    FigureRate.SATISFACTION: _("满意（含基本满意，视设置）/ 已评价"),
+    FigureRate.RETURN_VISIT: _("已回访的结案案件 / 结案案件"),
+    FigureRate.BREACHES: _("超时的时限 / 全部时限"),
+}

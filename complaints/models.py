@@ -309,3 +309,46 @@ class Open311Key(models.Model):
     def digest(key: str) -> str:
         """The stored form of a key (SHA-256, hex)."""
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ComplaintMonthFigure(models.Model):
+    """The month-close snapshot of one compound or one region (complaints.figures): the month's cases as they
+    stood at the close, the adjustments (changes since the previous close to cases of earlier months), and the
+    cumulative base the next close measures its adjustments from. Written once; a trigger refuses UPDATE and
+    DELETE."""
+
+    month = models.DateField(_("月份"))  # the first of the month
+    region = models.ForeignKey(
+        "registry.Region", verbose_name=_("行政区划"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    compound = models.ForeignKey(
+        "registry.Compound", verbose_name=_("小区"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    figures = models.JSONField(_("当月数据"), default=dict)
+    adjustments = models.JSONField(_("往月调整"), default=dict)
+    cumulative = models.JSONField(_("累计基数"), default=dict)
+    computed_at = models.DateTimeField(_("结算时间"))
+
+    class Meta:
+        verbose_name = _("月度统计快照")
+        verbose_name_plural = _("月度统计快照")
+        ordering = ["-month", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(region__isnull=True, compound__isnull=False)
+                | Q(region__isnull=False, compound__isnull=True),
+                name="month_figure_region_or_compound",
+            ),
+            models.CheckConstraint(condition=Q(month__day=1), name="month_figure_first_of_month"),
+            models.UniqueConstraint(
+                fields=["month", "region"], name="month_figure_region_once", condition=Q(region__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["month", "compound"],
+                name="month_figure_compound_once",
+                condition=Q(compound__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.region_id or self.compound_id}"

@@ -161,3 +161,20 @@ def complaint_admin_q(*, user: User) -> Q:
     if j.everything:
         return Q()
     return _any("compound_id", j.official_compounds)
+
+
+def may_read_figures(user: User) -> bool:
+    """The monthly figures (complaints.figures) are the officials': superusers and officials — not owners,
+    firms or committees."""
+    j = jurisdiction(user)
+    return j.everything or j.region_path is not None
+
+
+def figures_region_q(*, user: User) -> Q:
+    """A filter over registry.Region: the regions whose figures `user` reads (their own region and below)."""
+    j = jurisdiction(user)
+    if j.everything:
+        return Q()
+    if j.region_path is None:
+        return NOTHING
+    return Q(path__startswith=j.region_path)

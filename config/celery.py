@@ -22,6 +22,11 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "options": {"expires": 60},
     },
+    # the 1st of each month at 02:00 Beijing (CELERY_TIMEZONE): the month just ended
+    "complaints.close_month": {
+        "task": "complaints.close_month",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
     "registry.purge_signup_attempts": {
         "task": "registry.purge_signup_attempts",
         "schedule": crontab(minute=17, hour=3),

@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("complaints.api_urls")),
     path("open311/v2/", include("complaints.open311_urls")),
     path("voting/", include("voting.urls")),
+    path("complaints/figures/", include("complaints.figure_urls")),
     path("complaints/", include("complaints.urls")),
     path("", include("registry.urls")),
 ]

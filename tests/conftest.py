@@ -215,3 +215,42 @@ def browser_as(user: User | None) -> Client:
 
 
 __all__ = ["PASSWORD", "World", "api_as", "browser_as"]
+
+
+# ------------------------------------------------------------------------ data the migrations seed
+
+# Data migrations whose rows tests rely on (complaint categories, routing table, clock policy): their `seed`
+# functions are idempotent (get_or_create).
+SEEDING_MIGRATIONS = (
+    "complaints.migrations.0002_timeline_append_only_and_categories",
+    "complaints.migrations.0004_clock_policy_2341",
+)
+
+
+def seed_migration_data() -> None:
+    """Put back what the data migrations seed (a transactional test ends with a flush that empties it)."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in SEEDING_MIGRATIONS:
+        importlib.import_module(name).seed(apps, None)
+
+
+@pytest.fixture
+def migration_data(db):
+    """The data migrations' rows, whatever an earlier transactional test flushed."""
+    seed_migration_data()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item):
+    """After a transactional test's flush, seed the data migrations' rows again, so that the tests after it in
+    the same worker (and a later run on a reused database) find them."""
+    yield
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            seed_migration_data()

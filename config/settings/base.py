@@ -254,6 +254,8 @@ COMPLAINT_MAX_PHOTOS = env.int("COMPLAINT_MAX_PHOTOS", default=9)
 COMPLAINT_MAX_UPLOAD_BYTES = env.int(
     "COMPLAINT_MAX_UPLOAD_BYTES", default=COMPLAINT_MAX_PHOTOS * PHOTO_MAX_BYTES + 1024 * 1024
 )
+# Complaints figures: whether "basically satisfied" (基本满意) counts towards the satisfaction rate.
+COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED = env.bool("COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED", default=True)
 
 REGISTRATION_FEED_URL = env("REGISTRATION_FEED_URL", default="")
 REGISTRATION_FEED_DIR = env("REGISTRATION_FEED_DIR", default="")

@@ -21,7 +21,7 @@ from voting.models import Assembly, CountedBallot
 PASSWORD = "Gongzhi-test-2026"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
 def _text(page) -> str:

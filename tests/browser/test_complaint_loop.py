@@ -13,7 +13,11 @@ from tests.browser.conftest import DESKTOP, PHONE
 from tests.complaints.conftest import cworld  # noqa: F401 - the fixture
 from tests.conftest import PASSWORD
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_data"),
+]
 
 
 def _phone_jpeg() -> bytes:
@@ -52,7 +56,9 @@ def test_an_owner_files_with_a_photo_and_the_butler_resolves_it(chromium, live_s
     page = _login(chromium, live_server, "alice", PHONE)
     page.goto(f"{live_server.url}/complaints/new/")
     page.check("input[name=kind][value=snap]")
-    options = page.eval_on_selector_all("select[name=category] option", "os => os.map(o => o.value + ':' + o.getAttribute('data-kinds'))")
+    options = page.eval_on_selector_all(
+        "select[name=category] option", "os => os.map(o => o.value + ':' + o.getAttribute('data-kinds'))"
+    )
     assert "environment" in " ".join(options), options
     page.select_option("select[name=category]", "environment")
     page.select_option("select[name=place]", "building:QD-370212-0001:0005")

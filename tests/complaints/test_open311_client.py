@@ -13,7 +13,11 @@ from complaints.services.cases import Location, complaint_file, complaint_publis
 from complaints.services.cases import open311_key_create as key_create
 
 # Transactional (the live server's thread reads committed rows); the seeded categories are restored.
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migration_data"),
+]
 
 
 def test_a_third_party_georeport_client_reads_and_a_form_post_files(world, live_server):
