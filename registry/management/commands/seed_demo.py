@@ -1,8 +1,8 @@
 """`manage.py seed_demo [--units 600] [--dir .run/demo]`: a ready-to-use demo district, idempotently.
 
 Generates the demo files when missing, loads them through the real import paths (master data, then the
-registration feed), then creates demo logins, a filed owners' committee and a few maintenance records through
-the real services. Running it again changes nothing and prints the same logins.
+registration feed), then creates demo logins, a filed owners' committee, a few maintenance records and about a
+month of complaints (complaints.demo) through the real services. Running it again changes nothing and prints the same logins.
 """
 
 import datetime as dt
