@@ -3,15 +3,13 @@ timeline (internal entries only for staff), the categories."""
 
 from typing import Any
 
-from django.db.models import F, Min, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
-from complaints.labels import OPEN_STATES, ClockKind, ClockLevel, Status
-from complaints.models import Category, Clock, Complaint, ComplaintEvent
+from complaints.labels import ClockKind, ClockLevel
+from complaints.models import QUEUE_STATES, Category, Clock, Complaint, ComplaintEvent
 from complaints.permissions import complaint_queue_q, complaint_visible_q, roles_in, sees_internal
 from registry.models import User
-
-QUEUE_STATES = sorted(OPEN_STATES - {Status.VERIFIED})  # verified: the complainant's turn (the rating)
 
 
 def category_list() -> QuerySet[Category]:
@@ -51,11 +49,17 @@ def complaint_queue(
         cases = cases.filter(tier=tier)
     if status:
         cases = cases.filter(status=status)
-    running = Q(clocks__stopped_at__isnull=True)
+    # The soonest running clock, one probe of the index `clock_running_due` per case — not a join of every
+    # clock grouped over the wide row (bench/complaints.py: 10× slower at a million cases).
+    next_due = (
+        Clock.objects.filter(complaint=OuterRef("pk"), stopped_at__isnull=True)
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
     return (
         cases.select_related("compound", "category", "unit__building", "unit__entrance", "building")
         .prefetch_related(Prefetch("clocks", queryset=Clock.objects.order_by("due_at", "pk")))
-        .annotate(next_due=Min("clocks__due_at", filter=running))
+        .annotate(next_due=Subquery(next_due))
         .order_by(F("next_due").asc(nulls_last=True), "submitted_at", "pk")
     )
 
