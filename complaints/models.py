@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from complaints.labels import (
+    OPEN_STATES,
     About,
     ClockKind,
     ClockLevel,
@@ -22,6 +23,10 @@ from complaints.labels import (
     Status,
     Tier,
 )
+
+# The states of a handler's queue (complaints.selectors.complaint_queue) — every open state but `verified`, the
+# complainant's turn (the rating) — here for the queue's partial index.
+QUEUE_STATES = sorted(OPEN_STATES - {Status.VERIFIED})
 
 
 class Category(models.Model):
@@ -121,6 +126,10 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["compound", "status"], name="complaint_compound_status"),
             models.Index(fields=["complainant", "-submitted_at"], name="complaint_mine"),
+            # the handlers' queues (complaints.selectors.complaint_queue): open cases by compound and tier
+            models.Index(
+                fields=["compound", "tier"], name="complaint_queue", condition=Q(status__in=QUEUE_STATES)
+            ),
             models.Index(fields=["-submitted_at"], condition=Q(public=True), name="complaint_public"),
         ]
         constraints = [
@@ -225,6 +234,10 @@ class Clock(models.Model):
         constraints = [models.UniqueConstraint(fields=["complaint", "kind"], name="clock_once_per_case")]
         indexes = [
             models.Index(fields=["check_at"], name="clock_to_check", condition=Q(stopped_at__isnull=True)),
+            # a queued case's soonest running clock
+            models.Index(
+                fields=["complaint", "due_at"], name="clock_running_due", condition=Q(stopped_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:

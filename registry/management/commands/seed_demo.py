@@ -1,13 +1,14 @@
 """`manage.py seed_demo [--units 600] [--dir .run/demo]`: a ready-to-use demo district, idempotently.
 
 Generates the demo files when missing, loads them through the real import paths (master data, then the
-registration feed), then creates demo logins, a filed owners' committee and a few maintenance records through
-the real services. Running it again changes nothing and prints the same logins.
+registration feed), then creates demo logins, a filed owners' committee, a few maintenance records and about a
+month of complaints (complaints.demo) through the real services. Running it again changes nothing and prints the same logins.
 """
 
 import datetime as dt
 import json
 import sys
+import time
 import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
@@ -122,6 +123,7 @@ class Command(BaseCommand):
                 compound=compound, actor=street_official, seed=seed, district_name=plan.district["name"]
             )
             self._maintenance(compound=compound, actor=firm_user)
+            self._complaints(seed=seed, district=district, owners=owners, firm_user=firm_user)
         except ApplicationError as e:
             raise CommandError(f"{e.code}: {e.message}") from e
 
@@ -266,6 +268,26 @@ class Command(BaseCommand):
                     if kind == MaintenanceRecord.Kind.MAINTENANCE
                     else "日常巡检",
                 )
+
+    def _complaints(self, *, seed: int, district: str, owners: list[User], firm_user: User) -> None:
+        """A month of complaints up to now over the demo compounds (complaints.demo), once."""
+        from django.utils import timezone
+
+        from complaints.demo import demo_complaints_seed
+
+        started = time.monotonic()
+        count = demo_complaints_seed(
+            compounds=Compound.objects.filter(code__startswith=f"QD-{district}-").order_by("code"),
+            now=timezone.now().replace(second=0, microsecond=0),
+            showcase=owners,
+            firm=firm_user,
+            seed=seed,
+            password=DEMO_PASSWORD,
+        )
+        if count:
+            self.stdout.write(f"complaints: seeded {count} cases ({time.monotonic() - started:.1f}s)")
+        else:
+            self.stdout.write("complaints: seeded 0 cases (already present)")
 
     @staticmethod
     def _describe(unit) -> str:  # noqa: ANN001 - a Unit from owner_home
