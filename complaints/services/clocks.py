@@ -221,6 +221,15 @@ def clock_extend(*, actor, clock: Clock, reason: str, minutes: int = 0, working_
             raise ApplicationError(_("请填写延期理由。"), code="reason_required", extra={"field": "reason"})
         if minutes <= 0 and working_days <= 0:
             raise ApplicationError(_("请填写延长的时间。"), code="invalid", extra={"field": "minutes"})
+        # a clock is extended in its own unit: minutes of wall time, or whole working days
+        wrong = "working_days" if clock.policy.unit == "wall" and working_days else None
+        wrong = wrong or ("minutes" if clock.policy.unit != "wall" and minutes else None)
+        if wrong:
+            raise ApplicationError(
+                _("该时限按%(unit)s计，请按同样的单位延长。") % {"unit": clock.policy.get_unit_display()},
+                code="invalid_extension",
+                extra={"field": wrong, "unit": clock.policy.unit},
+            )
         now = timezone.now()
         ClockExtension.objects.create(
             clock=clock,

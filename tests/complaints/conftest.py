@@ -9,6 +9,11 @@ from django.utils import timezone
 from registry.models import CommitteeMember, Owner, OwnersCommittee
 
 
+@pytest.fixture(autouse=True)
+def _seeded(migration_data):
+    """Categories, routing and clock policy present whatever an earlier transactional test flushed."""
+
+
 @pytest.fixture
 def cworld(world):
     today = timezone.localdate()

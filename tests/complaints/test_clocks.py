@@ -195,3 +195,22 @@ def test_a_closed_case_keeps_its_frozen_outcomes(cworld):
     # then
     resolve = _clocks(case_id)["resolve"]
     assert (resolve.met, resolve.level, resolve.check_at) == (False, "breached", None)
+
+
+def test_a_clock_is_extended_in_its_own_unit(cworld):
+    # given: resolve runs on wall time, verify on working days
+    from complaints.services.clocks import clock_extend
+    from config.errors import ApplicationError
+
+    case_id = _file(cworld.alice, FRIDAY_10)
+    clocks = _clocks(case_id)
+
+    # when / then: working days on a wall clock (and minutes on a working-day clock) are refused, nothing added
+    with at(FRIDAY_10 + dt.timedelta(hours=1)):
+        for clock, extra in ((clocks["resolve"], {"working_days": 1}), (clocks["verify"], {"minutes": 60})):
+            with pytest.raises(ApplicationError) as refused:
+                clock_extend(actor=cworld.official_a, clock=clock, reason="理由", **extra)
+            assert refused.value.code == "invalid_extension"
+        clock_extend(actor=cworld.official_a, clock=clocks["verify"], reason="遇调休", working_days=1)
+    assert _due(case_id)["verify"] == "12-08 Tue 10:00"
+    assert Complaint.objects.get(pk=case_id).events.filter(kind="extension").count() == 1
