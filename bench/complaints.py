@@ -106,13 +106,13 @@ CASE WHEN r < 880 THEN 'closed' WHEN r < 900 THEN 'rejected' WHEN r < 910 THEN '
 CASES_SQL = f"""
 INSERT INTO complaints_complaint (id, compound_id, complainant_id, kind, category_id, about, severity, first_tier,
     tier, status, description, area, allow_home_visit, round, bounces, satisfaction, solved, submitted_at,
-    updated_at)
+    updated_at, public)
 SELECT g, ca[1 + (g * 7919) % array_length(ca, 1)], ua[1 + g % array_length(ua, 1)], 'complaint',
        cat[1 + g % array_length(cat, 1)], 'other', 'minor', t, t, s, '楼道灯不亮，垃圾清运不及时', '', false, 1, 0,
        CASE WHEN s = 'closed' THEN (ARRAY['satisfied','satisfied','satisfied','satisfied','satisfied',
             'satisfied','basically_satisfied','basically_satisfied','basically_satisfied','unsatisfied'])[1 + r % 10]
             ELSE '' END,
-       CASE WHEN s = 'closed' THEN r % 10 <> 9 END, at, at
+       CASE WHEN s = 'closed' THEN r % 10 <> 9 END, at, at, false
 FROM (
     SELECT g, r, at,
            (ARRAY['butler','butler','butler','butler','butler','butler','committee','committee','committee',
