@@ -345,3 +345,11 @@ def complaint_expected_at(*, complaint: Complaint) -> dt.datetime | None:
 def complaint_media_url(*, complaint: Complaint) -> str | None:
     """The public address of the case's first photo (Open311 `media_url`), once photos exist."""
     return None
+
+
+def complaint_may_visit(*, user: User, complaint: Complaint) -> bool:
+    """Whether `user` may log a return visit now: the street office over the compound, once the case is closed
+    (the rule complaints.services.cases.complaint_return_visit enforces)."""
+    return complaint.status in (Status.CLOSED, Status.CLOSED_UNRATED) and "supervisor" in roles_in(
+        user=user, complaint=complaint
+    )

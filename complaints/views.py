@@ -36,6 +36,7 @@ from complaints.selectors import (
     complaint_get_visible,
     complaint_list_mine,
     complaint_may_rate,
+    complaint_may_visit,
     complaint_moves_for,
     complaint_photos,
     complaint_place,
@@ -43,7 +44,12 @@ from complaints.selectors import (
     complaint_queue_compounds,
     complaint_timeline,
 )
-from complaints.services.cases import complaint_file, complaint_rate, complaint_transition
+from complaints.services.cases import (
+    complaint_file,
+    complaint_rate,
+    complaint_return_visit,
+    complaint_transition,
+)
 from config.errors import ApplicationError, Forbidden
 from registry.selectors import compound_get_visible
 
@@ -250,6 +256,15 @@ def handle(request: HttpRequest, complaint_id: int) -> HttpResponse:
     internal entries, and one form per move the user may make now. The complainant alone is sent to the
     owner's page."""
     c = complaint_get_visible(user=request.user, complaint_id=complaint_id)
+    if request.method == "POST" and request.POST.get("action") == "return_visit":
+        try:
+            complaint_return_visit(actor=request.user, complaint=c, note=request.POST.get("note", ""))
+        except Forbidden as e:
+            raise PermissionDenied(e.message) from e
+        except ApplicationError as e:
+            failed = {"to": "return_visit", "message": e.message, "status": e.status}
+            return _handler_page(request, c, failed=failed, status=e.status)
+        return redirect("complaints:handle", complaint_id=c.pk)
     if request.method == "POST":
         refused = _move(request, c)
         if refused is not None:
@@ -283,8 +298,12 @@ def _handler_page(
         "place": complaint_place(user=request.user, complaint=c),
         "timeline": complaint_timeline(user=request.user, complaint=c),
         "moves": moves,
+        "may_visit": complaint_may_visit(user=request.user, complaint=c),
+        "visit_error": failed.get("message", "") if failed.get("to") == "return_visit" else "",
         # a refusal for a move no longer offered (the case moved meanwhile): shown above the forms
-        "stale_error": failed.get("message", "") if failed and failed.get("to") not in shown else "",
+        "stale_error": failed.get("message", "")
+        if failed and failed.get("to") not in shown | {"return_visit"}
+        else "",
         **_hooks(c),
         **_nav(request, "queue"),
     }

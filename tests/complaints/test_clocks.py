@@ -214,3 +214,37 @@ def test_a_clock_is_extended_in_its_own_unit(cworld):
         clock_extend(actor=cworld.official_a, clock=clocks["verify"], reason="遇调休", working_days=1)
     assert _due(case_id)["verify"] == "12-08 Tue 10:00"
     assert Complaint.objects.get(pk=case_id).events.filter(kind="extension").count() == 1
+
+
+def test_the_street_office_logs_the_return_visit_on_the_case_page_and_its_clock_stops(cworld):
+    # given: a closed case
+    from tests.conftest import browser_as
+
+    case_id = _file(cworld.alice, FRIDAY_10)
+    for minutes, to in ((5, "accepted"), (10, "dispatched"), (15, "in_progress")):
+        _move(cworld.firm_a, case_id, FRIDAY_10 + dt.timedelta(minutes=minutes), to)
+    _move(cworld.firm_a, case_id, FRIDAY_10 + dt.timedelta(hours=2), "resolved", "已处理")
+    _move(cworld.bob, case_id, FRIDAY_10 + dt.timedelta(hours=3), "verified")
+    with at(FRIDAY_10 + dt.timedelta(hours=4)):
+        api_as(cworld.alice).post(
+            f"{COMPLAINTS}{case_id}/rating/", {"satisfaction": "satisfied", "solved": True}, format="json"
+        )
+    page = f"/complaints/queue/{case_id}/"
+
+    # when: the firm cannot; the street official logs it on Monday
+    firm = browser_as(cworld.firm_a).post(page, {"action": "return_visit", "note": "电话回访"})
+    with at(dt.datetime(2026, 12, 7, 9, 0, tzinfo=BJ)):
+        official_page = browser_as(cworld.official_a).get(page).content.decode()
+        empty = browser_as(cworld.official_a).post(page, {"action": "return_visit", "note": ""})
+        done = browser_as(cworld.official_a).post(
+            page, {"action": "return_visit", "note": "电话回访，业主满意"}
+        )
+
+    # then
+    assert firm.status_code == HTTPStatus.FORBIDDEN
+    assert 'id="return-visit"' in official_page
+    assert empty.status_code == HTTPStatus.BAD_REQUEST
+    assert done.status_code == HTTPStatus.FOUND
+    visit = _clocks(case_id)["return_visit"]
+    assert (visit.met, visit.stopped_at) == (True, dt.datetime(2026, 12, 7, 9, 0, tzinfo=BJ))
+    assert Complaint.objects.get(pk=case_id).events.filter(kind="return_visit").count() == 1
