@@ -106,13 +106,13 @@ CASE WHEN r < 880 THEN 'closed' WHEN r < 900 THEN 'rejected' WHEN r < 910 THEN '
 CASES_SQL = f"""
 INSERT INTO complaints_complaint (id, compound_id, complainant_id, kind, category_id, about, severity, first_tier,
     tier, status, description, area, allow_home_visit, round, bounces, satisfaction, solved, submitted_at,
-    updated_at, public)
+    updated_at, public, clocks_breached, clocks_total, escalations, visited)
 SELECT g, ca[1 + (g * 7919) % array_length(ca, 1)], ua[1 + g % array_length(ua, 1)], 'complaint',
        cat[1 + g % array_length(cat, 1)], 'other', 'minor', t, t, s, '楼道灯不亮，垃圾清运不及时', '', false, 1, 0,
        CASE WHEN s = 'closed' THEN (ARRAY['satisfied','satisfied','satisfied','satisfied','satisfied',
             'satisfied','basically_satisfied','basically_satisfied','basically_satisfied','unsatisfied'])[1 + r % 10]
             ELSE '' END,
-       CASE WHEN s = 'closed' THEN r % 10 <> 9 END, at, at, false
+       CASE WHEN s = 'closed' THEN r % 10 <> 9 END, at, at, false, 0, 0, 0, false
 FROM (
     SELECT g, r, at,
            (ARRAY['butler','butler','butler','butler','butler','butler','committee','committee','committee',
@@ -170,6 +170,25 @@ FROM complaints_complaint c,
              AS v(kind, n, budget)
       JOIN LATERAL (SELECT id FROM complaints_clockpolicy cp WHERE cp.kind = v.kind ORDER BY valid_from DESC LIMIT 1)
            pol ON true) p
+"""
+
+
+# Each case's figures as complaints.services keeps them (clocks_refresh, escalations, return visits): one pass over
+# the clocks and the timeline — the same definition as the migration that fills them for older cases.
+CASE_FIGURES_SQL = """
+UPDATE complaints_complaint k SET
+  respond_met = t.respond_met, resolve_met = t.resolve_met, clocks_breached = t.breached, clocks_total = t.total,
+  escalations = coalesce(e.escalations, 0), visited = coalesce(e.visited, false)
+FROM (SELECT complaint_id,
+             bool_or(met) FILTER (WHERE kind = 'respond') AS respond_met,
+             bool_or(met) FILTER (WHERE kind = 'resolve') AS resolve_met,
+             count(*) FILTER (WHERE level = 'breached') AS breached, count(*) AS total
+        FROM complaints_clock GROUP BY complaint_id) t
+LEFT JOIN (SELECT complaint_id, count(*) FILTER (WHERE kind = 'escalation') AS escalations,
+                  bool_or(kind = 'return_visit') AS visited
+             FROM complaints_complaintevent WHERE kind IN ('escalation', 'return_visit')
+            GROUP BY complaint_id) e ON e.complaint_id = t.complaint_id
+WHERE k.id = t.complaint_id
 """
 
 
@@ -231,6 +250,7 @@ def _load(*, db_url: str, cases: int, compounds: int, start) -> None:  # noqa: A
             ("cases", CASES_SQL),
             ("events", EVENTS_SQL),
             ("clocks", CLOCKS_SQL),
+            ("case figures", CASE_FIGURES_SQL),
             ("sequences", "SELECT setval(pg_get_serial_sequence('complaints_complaint', 'id'), %(n)s)"),
             ("analyze", "ANALYZE"),
         ]

@@ -43,7 +43,7 @@ from complaints.labels import (
     Status,
     Tier,
 )
-from complaints.models import Category, Clock, Complaint, ComplaintEvent, ComplaintMonthFigure
+from complaints.models import Category, Complaint, ComplaintMonthFigure
 from complaints.permissions import figures_region_q, may_read_figures
 from config.errors import Forbidden
 from registry.models import Compound, Region, User
@@ -133,7 +133,6 @@ def _rollup_sql(by_month: bool, since: bool) -> str:
     q = connection.ops.quote_name
     case, category = q(Complaint._meta.db_table), q(Category._meta.db_table)
     compound, region = q(Compound._meta.db_table), q(Region._meta.db_table)
-    clock, event = q(Clock._meta.db_table), q(ComplaintEvent._meta.db_table)
     month = "date_trunc('month', k.submitted_at AT TIME ZONE %(tz)s)::date" if by_month else "NULL::date"
     lower = "AND k.submitted_at >= %(start)s" if since else ""
     keys = "c.month, c.compound_id, c.path"
@@ -141,29 +140,13 @@ def _rollup_sql(by_month: bool, since: bool) -> str:
     return f"""
 WITH c AS (
   SELECT k.id, k.compound_id, r.path, {month} AS month, k.kind, cat.code AS category,
-         k.first_tier AS tier, k.severity, k.status, k.round, k.satisfaction, k.solved
+         k.first_tier AS tier, k.severity, k.status, k.round, k.satisfaction, k.solved,
+         k.respond_met, k.resolve_met, k.clocks_breached, k.clocks_total, k.escalations, k.visited
     FROM {case} k
     JOIN {category} cat ON cat.id = k.category_id
     JOIN {compound} p ON p.id = k.compound_id
     JOIN {region} r ON r.id = p.community_id
    WHERE k.submitted_at < %(end)s {lower} AND r.path LIKE %(path)s
-), clk AS (
-  SELECT t.complaint_id,
-         count(*) FILTER (WHERE t.kind = %(respond)s AND t.stopped_at IS NOT NULL AND t.met) AS respond_num,
-         count(*) FILTER (WHERE t.kind = %(respond)s AND t.stopped_at IS NOT NULL) AS respond_den,
-         count(*) FILTER (WHERE t.kind = %(resolve)s AND t.stopped_at IS NOT NULL AND t.met) AS resolve_num,
-         count(*) FILTER (WHERE t.kind = %(resolve)s AND t.stopped_at IS NOT NULL) AS resolve_den,
-         count(*) FILTER (WHERE t.level = %(breached)s) AS breached,
-         count(*) AS clocks
-    FROM {clock} t JOIN c ON c.id = t.complaint_id
-   GROUP BY t.complaint_id
-), ev AS (
-  SELECT e.complaint_id,
-         count(*) FILTER (WHERE e.kind = %(escalation)s) AS escalations,
-         bool_or(e.kind = %(return_visit)s) AS visited
-    FROM {event} e JOIN c ON c.id = e.complaint_id
-   WHERE e.kind IN (%(escalation)s, %(return_visit)s)
-   GROUP BY e.complaint_id
 )
 SELECT {keys}, c.kind, c.category, c.tier, c.severity,
        GROUPING(c.kind), GROUPING(c.category), GROUPING(c.tier), GROUPING(c.severity),
@@ -172,9 +155,9 @@ SELECT {keys}, c.kind, c.category, c.tier, c.severity,
        count(*) FILTER (WHERE c.status = %(merged)s),
        count(*) FILTER (WHERE c.status = %(cancelled)s),
        count(*) FILTER (WHERE c.round > 1),
-       coalesce(sum(ev.escalations), 0),
-       coalesce(sum(clk.respond_num), 0), coalesce(sum(clk.respond_den), 0),
-       coalesce(sum(clk.resolve_num), 0), coalesce(sum(clk.resolve_den), 0),
+       coalesce(sum(c.escalations), 0),
+       count(*) FILTER (WHERE c.respond_met), count(c.respond_met),
+       count(*) FILTER (WHERE c.resolve_met), count(c.resolve_met),
        count(*) FILTER (WHERE c.satisfaction <> '' AND c.solved),
        count(*) FILTER (WHERE c.satisfaction <> ''),
        count(*) FILTER (WHERE c.satisfaction = ANY(%(satisfied)s)),
@@ -182,10 +165,10 @@ SELECT {keys}, c.kind, c.category, c.tier, c.severity,
        count(*) FILTER (WHERE c.satisfaction = %(s_satisfied)s),
        count(*) FILTER (WHERE c.satisfaction = %(s_basically)s),
        count(*) FILTER (WHERE c.satisfaction = %(s_unsatisfied)s),
-       count(*) FILTER (WHERE c.status = ANY(%(closed)s) AND ev.visited),
+       count(*) FILTER (WHERE c.status = ANY(%(closed)s) AND c.visited),
        count(*) FILTER (WHERE c.status = ANY(%(closed)s)),
-       coalesce(sum(clk.breached), 0), coalesce(sum(clk.clocks), 0)
-  FROM c LEFT JOIN clk ON clk.complaint_id = c.id LEFT JOIN ev ON ev.complaint_id = c.id
+       coalesce(sum(c.clocks_breached), 0), coalesce(sum(c.clocks_total), 0)
+  FROM c
  GROUP BY GROUPING SETS (({keys}), ({keys}, c.kind), ({keys}, c.category), ({keys}, c.tier),
                          ({keys}, c.severity))
 """  # noqa: S608

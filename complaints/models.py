@@ -116,6 +116,14 @@ class Complaint(models.Model):
     public = models.BooleanField(_("已公开"), default=False)
     satisfaction = models.CharField(_("满意度"), max_length=24, choices=Satisfaction.choices, blank=True)
     solved = models.BooleanField(_("问题已解决"), null=True, blank=True)
+    # The case's figures as of its last change, kept by complaints.services (clocks_refresh, escalations, return
+    # visits) so that the month roll-up reads case rows only (complaints.figures); null: the clock still runs.
+    respond_met = models.BooleanField(_("响应按时"), null=True, blank=True)
+    resolve_met = models.BooleanField(_("解决按时"), null=True, blank=True)
+    clocks_breached = models.PositiveSmallIntegerField(_("超时时限数"), default=0)
+    clocks_total = models.PositiveSmallIntegerField(_("时限数"), default=0)
+    escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
+    visited = models.BooleanField(_("已回访"), default=False)
     submitted_at = models.DateTimeField(_("提交时间"))
     updated_at = models.DateTimeField(_("更新时间"))
 

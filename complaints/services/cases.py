@@ -200,6 +200,7 @@ def _escalate(complaint: Complaint, *, why: str) -> None:
     if above == complaint.tier:
         return
     complaint.tier = above
+    complaint.escalations += 1
     _event(complaint, actor=None, role=Role.SYSTEM, kind=EventKind.ESCALATION, text=why)
 
 
@@ -289,8 +290,8 @@ def complaint_return_visit(*, actor: User, complaint: Complaint, note: str) -> C
         if not note:
             raise ApplicationError(_("请填写回访情况。"), code="note_required", extra={"field": "note"})
         _event(case, actor=actor, role=Role.OFFICIAL, kind=EventKind.RETURN_VISIT, public=False, text=note)
-        case.updated_at = timezone.now()
-        case.save(update_fields=["updated_at"])
+        case.updated_at, case.visited = timezone.now(), True
+        case.save(update_fields=["updated_at", "visited"])
         clocks_refresh(case=case, now=case.updated_at)
     return case
 

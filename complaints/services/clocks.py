@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,6 +168,13 @@ def clocks_refresh(*, case: Complaint, now: dt.datetime) -> list[Clock]:
         if clock.kind == ClockKind.RESOLVE and state.level == ClockLevel.BREACHED:
             escalate_to = state.overdue_periods + 1
     Clock.objects.bulk_update(clocks, ["due_at", "stopped_at", "met", "level", "overdue_periods", "check_at"])
+    by_kind = {c.kind: c for c in clocks}
+    Complaint.objects.filter(pk=case.pk).update(
+        respond_met=by_kind[ClockKind.RESPOND].met if ClockKind.RESPOND in by_kind else None,
+        resolve_met=by_kind[ClockKind.RESOLVE].met if ClockKind.RESOLVE in by_kind else None,
+        clocks_breached=sum(c.level == ClockLevel.BREACHED for c in clocks),
+        clocks_total=len(clocks),
+    )
     _supervise(case, levels=escalate_to)
     return clocks
 
@@ -186,7 +193,7 @@ def _supervise(case: Complaint, *, levels: int) -> None:
         return
     order = [Tier.BUTLER, Tier.COMMITTEE, Tier.STREET]
     target = order[min(order.index(Tier(case.first_tier)) + levels, len(order) - 1)]
-    raised = False
+    raised, raised_by = False, 0
     while order.index(Tier(case.tier)) < order.index(target):
         case.tier = tier_above(case.tier)
         ComplaintEvent.objects.create(
@@ -199,9 +206,11 @@ def _supervise(case: Complaint, *, levels: int) -> None:
             public=True,
             text=_("解决时限已超，升级督办"),
         )
-        raised = True
+        raised, raised_by = True, raised_by + 1
     if raised:
-        Complaint.objects.filter(pk=case.pk).update(tier=case.tier, updated_at=timezone.now())
+        Complaint.objects.filter(pk=case.pk).update(
+            tier=case.tier, escalations=F("escalations") + raised_by, updated_at=timezone.now()
+        )
 
 
 def clock_extend(*, actor, clock: Clock, reason: str, minutes: int = 0, working_days: int = 0) -> Clock:  # noqa: ANN001

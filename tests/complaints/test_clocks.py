@@ -248,3 +248,34 @@ def test_the_street_office_logs_the_return_visit_on_the_case_page_and_its_clock_
     visit = _clocks(case_id)["return_visit"]
     assert (visit.met, visit.stopped_at) == (True, dt.datetime(2026, 12, 7, 9, 0, tzinfo=BJ))
     assert Complaint.objects.get(pk=case_id).events.filter(kind="return_visit").count() == 1
+
+
+def test_the_case_keeps_its_figures_as_its_clocks_and_timeline_say(cworld):
+    # given: one case late on its plan and escalated by 督办, one answered in time
+    import importlib
+
+    from django.db import connection
+
+    late = _file(cworld.alice, FRIDAY_10)
+    _move(cworld.firm_a, late, FRIDAY_10 + dt.timedelta(minutes=15), "accepted")
+    with at(FRIDAY_10 + dt.timedelta(days=1, minutes=1)):
+        clocks_check_due()
+    fine = _file(cworld.alice, FRIDAY_10 + dt.timedelta(hours=1))
+    _move(cworld.firm_a, fine, FRIDAY_10 + dt.timedelta(hours=1, minutes=5), "accepted")
+    fields = ("respond_met", "resolve_met", "clocks_breached", "clocks_total", "escalations", "visited")
+
+    def figures():
+        return list(Complaint.objects.order_by("pk").values_list(*fields))
+
+    kept = figures()
+
+    # when: recomputed from scratch, as the migration does for older cases
+    migration = importlib.import_module("complaints.migrations.0010_case_figures")
+    with connection.cursor() as cur:
+        cur.execute(migration.BACKFILL)
+
+    # then
+    assert figures() == kept
+    assert (
+        kept[0][0] is True and kept[0][4] == 1 and kept[0][2] >= 2
+    )  # respond met; 督办 once; plan and resolve late
