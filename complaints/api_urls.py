@@ -30,6 +30,11 @@ urlpatterns = [
         name="api-complaint-clock-extend",
     ),
     path("stats/complaints/", apis.ComplaintStatsApi.as_view(), name="api-complaint-stats"),
+    path(
+        "complaints/<int:id>/complainant/",
+        apis.ComplaintComplainantApi.as_view(),
+        name="api-complaint-complainant",
+    ),
     path("complaints/<int:id>/rating/", apis.ComplaintRatingApi.as_view(), name="api-complaint-rating"),
     path("complaints/<int:id>/publish/", apis.ComplaintPublishApi.as_view(), name="api-complaint-publish"),
 ]

@@ -39,6 +39,7 @@ from complaints.selectors import (
     complaint_timeline,
 )
 from complaints.services.cases import (
+    complaint_complainant_reveal,
     complaint_file,
     complaint_payload_location,
     complaint_publish,
@@ -440,3 +441,28 @@ class ComplaintStatsApi(APIView):
                 _("月份格式为 YYYY-MM，且不能晚于本月。"), code="invalid", extra={"field": "month"}
             )
         return Response(figures_body(region_month(region=region, month=month)))
+
+
+class ComplaintComplainantApi(APIView):
+    """The street office looks up who filed a case, giving a reason; each look is logged (an audit row with
+    the reason). Firms, committees and owners are refused."""
+
+    @extend_schema_serializer(component_name="ComplaintComplainantInput")
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        operation_id="complaints_complainant",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={200: dict, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, id: int) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = complaint_get_visible(user=request.user, complaint_id=id)
+        return Response(
+            complaint_complainant_reveal(
+                actor=request.user, complaint=case, reason=data.validated_data["reason"]
+            )
+        )

@@ -11,7 +11,7 @@ from complaints.selectors import QUEUE_STATES, FilingPlaces
 from complaints.services.cases import Location
 from config.errors import ApplicationError
 
-UNIT, BUILDING = "unit", "building"
+UNIT, BUILDING, EQUIPMENT = "unit", "building", "equipment"
 
 
 class CategorySelect(forms.Select):
@@ -95,18 +95,32 @@ class FileForm(forms.Form):
                         [(f"{BUILDING}:{p.compound.code}:{b.number}", b.name) for b in p.buildings],
                     )
                 )
+            if p.equipment:
+                choices.append(
+                    (
+                        f"{prefix}{_('设施设备')}",
+                        [
+                            (f"{EQUIPMENT}:{p.compound.code}:{e.code}", f"{e.name}（{e.code}）")
+                            for e in p.equipment
+                        ],
+                    )
+                )
         return choices
 
     def clean_place(self) -> str:
         place = self.cleaned_data["place"]
-        if place and not (place.startswith(f"{UNIT}:") or place.startswith(f"{BUILDING}:")):
+        if place and not place.startswith((f"{UNIT}:", f"{BUILDING}:", f"{EQUIPMENT}:")):
             raise forms.ValidationError(_("请从列表中选择地点。"), code="invalid")
         return place
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         place, compound = cleaned.get("place") or "", cleaned.get("compound")
-        if place.startswith(f"{BUILDING}:") and compound and place.split(":")[1] != compound:
+        if (
+            place.startswith((f"{BUILDING}:", f"{EQUIPMENT}:"))
+            and compound
+            and place.split(":")[1] != compound
+        ):
             self.add_error("place", _("所选楼栋不在所选小区。"))
         return cleaned
 
@@ -117,6 +131,8 @@ class FileForm(forms.Form):
             return Location(unit_number=place.split(":", 1)[1].strip().upper(), area=area)
         if place.startswith(f"{BUILDING}:"):
             return Location(building=place.rsplit(":", 1)[1].strip(), area=area)
+        if place.startswith(f"{EQUIPMENT}:"):
+            return Location(equipment=place.split(":", 2)[2].strip(), area=area)
         return Location(area=area)
 
     def add_refusal(self, error: ApplicationError) -> None:

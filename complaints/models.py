@@ -106,6 +106,14 @@ class Complaint(models.Model):
         related_name="+",
     )
     area = models.CharField(_("公共区域"), max_length=64, blank=True)
+    equipment = models.ForeignKey(
+        "registry.Equipment",
+        verbose_name=_("设施设备"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     allow_home_visit = models.BooleanField(_("允许上门"), default=False)
     round = models.PositiveSmallIntegerField(_("处理轮次"), default=1)
     bounces = models.PositiveSmallIntegerField(_("退单次数"), default=0)

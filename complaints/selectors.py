@@ -30,7 +30,7 @@ from complaints.permissions import (
     sees_internal,
 )
 from complaints.rules import move_for, roles_allowed
-from registry.models import Building, Compound, Photo, Unit, User
+from registry.models import Building, Compound, Equipment, Photo, Unit, User
 from registry.permissions import jurisdiction
 
 # What a case shows in a list (its clocks and photos), fetched once per page rather than once per case.
@@ -49,7 +49,7 @@ def complaint_get_visible(*, user: User, complaint_id: int) -> Complaint:
     """The case, or 404 when it does not exist or `user` may not see it (the same answer)."""
     case = (
         Complaint.objects.filter(complaint_visible_q(user=user), pk=complaint_id)
-        .select_related("compound", "category", "unit__building", "unit__entrance", "building")
+        .select_related("compound", "category", "unit__building", "unit__entrance", "building", "equipment")
         .first()
     )
     if case is None:
@@ -62,7 +62,7 @@ def complaint_list_mine(*, user: User) -> QuerySet[Complaint]:
     return (
         Complaint.objects.filter(complainant_id=user.pk)
         .prefetch_related(*CASE_PREFETCH)
-        .select_related("compound", "category", "unit__building", "unit__entrance", "building")
+        .select_related("compound", "category", "unit__building", "unit__entrance", "building", "equipment")
         .order_by("-submitted_at", "-pk")
     )
 
@@ -86,7 +86,9 @@ def complaint_queue(
         .values("due_at")[:1]
     )
     return (
-        cases.select_related("compound", "category", "unit__building", "unit__entrance", "building")
+        cases.select_related(
+            "compound", "category", "unit__building", "unit__entrance", "building", "equipment"
+        )
         .annotate(next_due=Subquery(next_due))
         .prefetch_related(*CASE_PREFETCH)
         .order_by(F("next_due").asc(nulls_last=True), "submitted_at", "pk")
@@ -141,6 +143,11 @@ def complaint_place(*, user: User, complaint: Complaint) -> dict[str, Any]:
         "unit": complaint.unit.label if show_unit else None,
         "building": complaint.building.name if complaint.building else None,
         "area": complaint.area or None,
+        "equipment": (
+            {"code": complaint.equipment.code, "name": complaint.equipment.name}
+            if complaint.equipment
+            else None
+        ),
     }
 
 
@@ -196,11 +203,13 @@ class FilingPlaces:
     compound: Compound
     units: list[Unit]
     buildings: list[Building]
+    equipment: list[Equipment]
 
 
 def complaint_filing_places(*, user: User) -> list[FilingPlaces]:
     """The compounds where `user` may file (they hold a unit there now: permissions.may_file_in), each with
-    the user's own current flats (labelled by Unit.label) and the compound's buildings; three queries."""
+    the user's own current flats (labelled by Unit.label), the compound's buildings and its equipment; four
+    queries."""
     j = jurisdiction(user)
     if not j.owned_compounds:
         return []
@@ -212,8 +221,10 @@ def complaint_filing_places(*, user: User) -> list[FilingPlaces]:
     )
     buildings = Building.objects.filter(compound_id__in=sorted(j.owned_compounds)).order_by("number")
     by_compound: dict[int, FilingPlaces] = {
-        c.pk: FilingPlaces(compound=c, units=[], buildings=[]) for c in compounds
+        c.pk: FilingPlaces(compound=c, units=[], buildings=[], equipment=[]) for c in compounds
     }
+    for e in Equipment.objects.filter(compound_id__in=sorted(j.owned_compounds)).order_by("code"):
+        by_compound[e.compound_id].equipment.append(e)
     for u in units:
         if u.compound_id in by_compound:
             by_compound[u.compound_id].units.append(u)

@@ -18,7 +18,7 @@ from complaints.permissions import may_file_in, may_publish, roles_in
 from complaints.rules import BOUNCES_BEFORE_ESCALATION, at_least, move_for, roles_allowed, tier_above
 from complaints.services.clocks import clocks_refresh, clocks_start
 from config.errors import ApplicationError, Forbidden, WrongState
-from registry.models import Building, Compound, Unit, User
+from registry.models import Building, Compound, Equipment, Unit, User
 from registry.permissions import jurisdiction
 from registry.services.audit import audit_record
 from registry.services.photos import photo_ingest
@@ -33,6 +33,7 @@ class Location:
     unit_number: str = ""
     building: str = ""  # the building's 4-digit number
     area: str = ""  # a named common area
+    equipment: str = ""  # a facility's code in the registry (its lift, pump, gate…)
 
 
 def route(*, category: Category, severity: str, about: str) -> str:
@@ -125,7 +126,15 @@ def complaint_file(
             _("请描述问题。"), code="invalid", extra={"fields": {"description": ["required"]}}
         )
     location = location or Location()
-    unit = building = None
+    unit = building = equipment = None
+    if location.equipment:
+        equipment = Equipment.objects.filter(code=location.equipment, compound=compound).first()
+        if equipment is None:
+            raise ApplicationError(
+                _("本小区没有这台设施设备：%(code)s。") % {"code": location.equipment},
+                code="unknown_equipment",
+                extra={"field": "location.equipment"},
+            )
     if location.unit_number:
         unit = Unit.objects.filter(unit_number=location.unit_number, compound=compound).first()
         if unit is None or unit.pk not in jurisdiction(actor).owned_units:
@@ -135,6 +144,8 @@ def complaint_file(
                 extra={"field": "location.unit_number"},
             )
         building = unit.building
+    elif equipment is not None and equipment.building_id is not None:
+        building = equipment.building
     elif location.building:
         building = Building.objects.filter(compound=compound, number=location.building).first()
         if building is None:
@@ -166,6 +177,7 @@ def complaint_file(
             unit=unit,
             building=building,
             area=location.area.strip()[:64],
+            equipment=equipment,
             allow_home_visit=allow_home_visit,
             submitted_at=now,
             updated_at=now,
@@ -380,6 +392,35 @@ def open311_key_create(*, user: User, name: str, actor: User | None = None) -> t
     return row, key
 
 
+def complaint_complainant_reveal(*, actor: User, complaint: Complaint, reason: str) -> dict[str, str]:
+    """The complainant's name, account and phone for the street office over the compound, with a reason; every
+    look is an audit row (its reason, never the phone). Firms and committees never receive them."""
+    from registry.models import Owner
+
+    with transaction.atomic():
+        case = _locked(complaint)
+        if "supervisor" not in roles_in(user=actor, complaint=case):
+            raise Forbidden(_("只有街道（社区）工作人员可以查看投诉人身份。"), code="forbidden")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ApplicationError(
+                _("请填写查看投诉人身份的理由。"), code="reason_required", extra={"field": "reason"}
+            )
+        owner = Owner.objects.filter(user_id=case.complainant_id).only("name", "phone").first()
+        audit_record(
+            actor=actor,
+            verb="complaint.complainant_view",
+            target=case,
+            data={"reason": reason[:500]},
+            compound_id=case.compound_id,
+        )
+    return {
+        "username": case.complainant.username,
+        "name": owner.name if owner else "",
+        "phone": owner.phone if owner else "",
+    }
+
+
 def complaint_payload_location(data: dict[str, Any] | None) -> Location:
     """The API's `location` object as a Location (unknown keys ignored)."""
     data = data or {}
@@ -387,4 +428,5 @@ def complaint_payload_location(data: dict[str, Any] | None) -> Location:
         unit_number=str(data.get("unit_number") or "").strip().upper(),
         building=str(data.get("building") or "").strip(),
         area=str(data.get("area") or "").strip(),
+        equipment=str(data.get("equipment") or "").strip(),
     )

@@ -426,3 +426,68 @@ def test_categories_are_listed_with_their_kinds(cworld):
         "kinds": ["complaint", "snap", "suggestion", "praise"],
         "default_severity": "minor",
     }
+
+
+def test_a_case_names_a_piece_of_equipment_from_the_registry(cworld):
+    # given: a lift of 逸景公馆's 5号楼 in the equipment register, and one of 海韵小区
+    from registry.models import Building, Equipment, User
+    from registry.services.equipment import equipment_register
+
+    lift = equipment_register(
+        actor=cworld.firm_a,
+        compound=cworld.compound_a,
+        category=Equipment.Category.LIFT,
+        name="5号楼1单元电梯",
+        maintenance_interval_days=15,
+        building=Building.objects.get(compound=cworld.compound_a, number="0005"),
+    )
+    root = User.objects.create_superuser(username="root_equipment", password="Gongzhi-test-2026")
+    other = equipment_register(
+        actor=root,
+        compound=cworld.compound_b,
+        category=Equipment.Category.LIFT,
+        name="乙电梯",
+        maintenance_interval_days=15,
+        common_area="东门",
+    )
+
+    # when
+    filed = _file(cworld.alice, kind="repair", category="elevator", location={"equipment": lift.code})
+    refused = _file(cworld.alice, kind="repair", category="elevator", location={"equipment": other.code})
+
+    # then: the lift and its building are the place, for the handler (the committee: lifts are 一般事) too; another compound's equipment is refused
+    assert filed.status_code == HTTPStatus.CREATED, filed.json()
+    body = api_as(cworld.bob).get(f"{COMPLAINTS}{filed.json()['id']}/").json()  # the committee handles lifts
+    assert body["location"]["equipment"] == {"code": lift.code, "name": "5号楼1单元电梯"}
+    assert body["location"]["building"] == "5号楼"
+    assert (refused.status_code, refused.json()["code"]) == (HTTPStatus.BAD_REQUEST, "unknown_equipment")
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("firm_a", HTTPStatus.FORBIDDEN),
+        ("bob", HTTPStatus.FORBIDDEN),
+        ("alice", HTTPStatus.FORBIDDEN),
+        ("official_b", HTTPStatus.NOT_FOUND),
+    ],
+)
+def test_only_the_street_office_sees_who_filed_and_each_look_is_logged(cworld, who, status):
+    # given
+    from registry.models import AuditEvent
+
+    case_id = _file(cworld.alice).json()["id"]
+    url = f"{COMPLAINTS}{case_id}/complainant/"
+
+    # when
+    refused = api_as(getattr(cworld, who)).post(url, {"reason": "核实"}, format="json")
+    no_reason = api_as(cworld.official_a).post(url, {"reason": ""}, format="json")
+    looked = api_as(cworld.official_a).post(url, {"reason": "需要电话回访核实情况"}, format="json")
+
+    # then: refused looks leave no trace and return nothing; the official's look is logged with its reason
+    assert refused.status_code == status and "王丽" not in refused.content.decode()
+    assert no_reason.status_code == HTTPStatus.BAD_REQUEST
+    assert looked.status_code == HTTPStatus.OK
+    assert looked.json() == {"username": "alice", "name": "王丽", "phone": "13800138000"}
+    logs = AuditEvent.objects.filter(verb="complaint.complainant_view")
+    assert [(e.actor, e.data) for e in logs] == [(cworld.official_a, {"reason": "需要电话回访核实情况"})]
