@@ -178,8 +178,8 @@ FROM complaints_complaint c,
 CASE_FIGURES_SQL = """
 UPDATE complaints_complaint k SET
   respond_met = t.respond_met, resolve_met = t.resolve_met, clocks_breached = t.breached, clocks_total = t.total,
-  escalations = coalesce(e.escalations, 0), visited = coalesce(e.visited, false)
-FROM (SELECT complaint_id,
+  escalations = coalesce(e.escalations, 0), visited = coalesce(e.visited, false), next_due = t.next_due
+FROM (SELECT complaint_id, min(due_at) FILTER (WHERE stopped_at IS NULL) AS next_due,
              bool_or(met) FILTER (WHERE kind = 'respond') AS respond_met,
              bool_or(met) FILTER (WHERE kind = 'resolve') AS resolve_met,
              count(*) FILTER (WHERE level = 'breached') AS breached, count(*) AS total

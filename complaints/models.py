@@ -132,6 +132,8 @@ class Complaint(models.Model):
     clocks_total = models.PositiveSmallIntegerField(_("时限数"), default=0)
     escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
     visited = models.BooleanField(_("已回访"), default=False)
+    # The soonest due time of its running clocks (null: none runs): the handlers' queues sort by it.
+    next_due = models.DateTimeField(_("最近截止"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("提交时间"))
     updated_at = models.DateTimeField(_("更新时间"))
 

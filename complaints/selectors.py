@@ -78,18 +78,10 @@ def complaint_queue(
         cases = cases.filter(tier=tier)
     if status:
         cases = cases.filter(status=status)
-    # The soonest running clock, one probe of the index `clock_running_due` per case — not a join of every
-    # clock grouped over the wide row (bench/complaints.py: 10× slower at a million cases).
-    next_due = (
-        Clock.objects.filter(complaint=OuterRef("pk"), stopped_at__isnull=True)
-        .order_by("due_at")
-        .values("due_at")[:1]
-    )
     return (
         cases.select_related(
             "compound", "category", "unit__building", "unit__entrance", "building", "equipment"
         )
-        .annotate(next_due=Subquery(next_due))
         .prefetch_related(*CASE_PREFETCH)
         .order_by(F("next_due").asc(nulls_last=True), "submitted_at", "pk")
     )

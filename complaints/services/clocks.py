@@ -174,6 +174,7 @@ def clocks_refresh(*, case: Complaint, now: dt.datetime) -> list[Clock]:
         resolve_met=by_kind[ClockKind.RESOLVE].met if ClockKind.RESOLVE in by_kind else None,
         clocks_breached=sum(c.level == ClockLevel.BREACHED for c in clocks),
         clocks_total=len(clocks),
+        next_due=min((c.due_at for c in clocks if c.stopped_at is None), default=None),
     )
     _supervise(case, levels=escalate_to)
     return clocks

@@ -177,7 +177,7 @@ def test_a_home_visit_lets_the_handler_see_the_flat(cworld):
     body = api_as(cworld.firm_a).get(f"{COMPLAINTS}{case_id}/").json()
 
     # then
-    assert body["location"] == {"unit": "5号楼 1层 0101", "building": "5号楼", "area": None}
+    assert body["location"] == {"unit": "5号楼 1层 0101", "building": "5号楼", "area": None, "equipment": None}
     assert "complainant" not in body
 
 
