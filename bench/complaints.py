@@ -35,7 +35,6 @@ both page sizes.
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -45,6 +44,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.timing import percentiles, timed  # noqa: E402 - after the path is set
 
 PG_PORT, REDIS_PORT = 55641, 56641
 DISTRICT = "370212"
@@ -64,29 +65,6 @@ def _services(run_dir: Path) -> tuple[str, str, bool]:
     out = subprocess.run(services, check=True, capture_output=True, text=True).stdout
     env = dict(line.split("=", 1) for line in out.strip().splitlines() if "=" in line)
     return env["DATABASE_URL"], env["REDIS_URL"], not running
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    if len(samples) == 1:
-        return samples[0], samples[0]
-    return statistics.median(samples), statistics.quantiles(samples, n=20, method="inclusive")[18]
-
-
-def _timed(call, *, repeat: int) -> list[float]:
-    """Warm up (three calls, fewer when slow), then `repeat` timed calls in ms."""
-    spent = 0.0
-    for _ in range(3):
-        t = time.perf_counter()
-        call()
-        spent += time.perf_counter() - t
-        if spent > 2:
-            break
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - t) * 1000)
-    return samples
 
 
 def _ratio(x: float) -> str:
@@ -339,7 +317,7 @@ def _page(client, url: str) -> tuple[list[float], int, int]:
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
         return response
 
-    samples = _timed(get, repeat=ARGS.repeat)
+    samples = timed(get, repeat=ARGS.repeat)
     with CaptureQueriesContext(connection) as ctx:
         response = get()
     return samples, len(ctx.captured_queries), len(response.json().get("results", []))
@@ -405,13 +383,13 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     failures = []
     # (a) the roll-up
     print("measuring the roll-up …", flush=True)
-    app = _timed(lambda: month_rollup(start=start, end=end), repeat=max(3, args.repeat // 10))
+    app = timed(lambda: month_rollup(start=start, end=end), repeat=max(3, args.repeat // 10))
     with psycopg.connect(db_url) as raw:
         raw.execute("SET plan_cache_mode = force_custom_plan")
-        raw_samples = _timed(lambda: _raw_rollup(raw, start=start, end=end), repeat=max(3, args.repeat // 10))
+        raw_samples = timed(lambda: _raw_rollup(raw, start=start, end=end), repeat=max(3, args.repeat // 10))
         same = agrees(month_rollup(start=start, end=end), _raw_rollup(raw, start=start, end=end))
-    a50, a95 = _percentiles(app)
-    r50, r95 = _percentiles(raw_samples)
+    a50, a95 = percentiles(app)
+    r50, r95 = percentiles(raw_samples)
     rows.append(
         (
             "month roll-up (app)",
@@ -434,12 +412,12 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         clients[username] = Client()
         clients[username].force_login(User.objects.get(username=username))
     floor, floor_q, _n = _page(clients[FIRM_USER], "/api/v1/me/")
-    f50, f95 = _percentiles(floor)
+    f50, f95 = percentiles(floor)
     queue_counts = {}
     for username, who in ((FIRM_USER, "firm"), (OFFICIAL_USER, "street official")):
         for size in (10, 50):
             samples, queries, shown = _page(clients[username], f"/api/v1/complaints/queue/?page_size={size}")
-            p50, p95 = _percentiles(samples)
+            p50, p95 = percentiles(samples)
             queue_counts.setdefault(who, {})[size] = queries
             rows.append((
                 f"queue as {who}, {shown} rows", p50, p95, queries, QUEUE_TARGET_MS, p95 < QUEUE_TARGET_MS,

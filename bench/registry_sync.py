@@ -95,7 +95,12 @@ def main() -> None:
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         admin.execute("DROP DATABASE IF EXISTS gongzhi_bench")
         admin.execute("CREATE DATABASE gongzhi_bench")
-    env = {**os.environ, "DATABASE_URL": db_url, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "false"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+    }
     os.environ.update(DATABASE_URL=db_url, DJANGO_SETTINGS_MODULE="config.settings.local")
 
     import django
@@ -141,7 +146,15 @@ def main() -> None:
     t = time.monotonic()
     with tempfile.TemporaryFile("w+") as out:
         child = subprocess.Popen(
-            [sys.executable, "manage.py", "sync_registration", "--file", str(feed), "--batch-size", str(args.batch_size)],
+            [
+                sys.executable,
+                "manage.py",
+                "sync_registration",
+                "--file",
+                str(feed),
+                "--batch-size",
+                str(args.batch_size),
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -189,8 +202,10 @@ def main() -> None:
     print(f"raw COPY (jsonb scratch)    {copy_seconds:>10.1f} s  {copy_rate:>10,.0f} events/s")
     print(f"sync_registration           {sync_seconds:>10.1f} s  {sync_rate:>10,.0f} events/s")
     print(f"ratio sync / COPY           {sync_rate / copy_rate:>12.1%}")
-    print(f"write floor (5 tables)      {floor_seconds:>10.1f} s  {floor_rate:>10,.0f} events/s "
-          f"= {floor_rate / copy_rate:.1%} of the scratch COPY; the sync runs at {sync_rate / floor_rate:.1%} of it")
+    print(
+        f"write floor (5 tables)      {floor_seconds:>10.1f} s  {floor_rate:>10,.0f} events/s "
+        f"= {floor_rate / copy_rate:.1%} of the scratch COPY; the sync runs at {sync_rate / floor_rate:.1%} of it"
+    )
     print(f"peak RSS of the sync        {peak_rss_mb:>10.0f} MB")
     print(f"full city (2.43 M) at this rate ≈ {2_430_000 / sync_rate / 60:.1f} min")
     for line in summary:

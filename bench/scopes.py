@@ -43,7 +43,6 @@ import math
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -53,6 +52,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.timing import percentiles, timed  # noqa: E402 - after the path is set
 
 PG_PORT, REDIS_PORT = 55631, 56631
 DISTRICT = "370212"  # the demo's district (registry.demo.DEFAULT_DISTRICT): 崂山区
@@ -347,29 +348,6 @@ NOT_MEASURED = [
 # ------------------------------------------------------------------------------ measuring (child process)
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    if len(samples) == 1:
-        return samples[0], samples[0]
-    return statistics.median(samples), statistics.quantiles(samples, n=20, method="inclusive")[18]
-
-
-def _timed(call, *, repeat: int) -> list[float]:
-    """Warm up (three calls, fewer when slow), then `repeat` timed calls in ms."""
-    spent = 0.0
-    for _ in range(3):
-        t = time.perf_counter()
-        call()
-        spent += time.perf_counter() - t
-        if spent > 2:
-            break
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - t) * 1000)
-    return samples
-
-
 def _plan_summary(plan: dict) -> list[str]:
     """The three plan nodes with the most time of their own (children's time subtracted, summed over loops
     and parallel workers), and the totals."""
@@ -425,8 +403,13 @@ def _plans(raw, sql: str, params: list) -> tuple[dict[str, tuple[str, dict]], st
         for mode in ("custom", "generic"):
             raw.execute(f"SET plan_cache_mode = force_{mode}_plan")
             execute = f"EXECUTE bench_explain({args})"  # arguments may hold braces: no str.format here
-            lines = "\n".join(row[0] for row in raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + execute).fetchall())
-            plans[mode] = (lines, raw.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + execute).fetchone()[0][0])
+            lines = "\n".join(
+                row[0] for row in raw.execute("EXPLAIN (ANALYZE, BUFFERS) " + execute).fetchall()
+            )
+            plans[mode] = (
+                lines,
+                raw.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + execute).fetchone()[0][0],
+            )
     finally:
         raw.execute("DEALLOCATE bench_explain")
         raw.execute("SET plan_cache_mode = force_custom_plan")
@@ -541,7 +524,7 @@ def _measure_page(page: dict, *, client, raw, repeat: int, explain_dir: Path | N
         return response
 
     print(f"  {page['url']}", file=sys.stderr, flush=True)
-    samples = _timed(get, repeat=repeat)
+    samples = timed(get, repeat=repeat)
     executed = []  # (sql, params, ms) of each query: for EXPLAIN, and timed finer than the captured ones
 
     def record(execute, sql, params, many, context):
@@ -560,11 +543,11 @@ def _measure_page(page: dict, *, client, raw, repeat: int, explain_dir: Path | N
         rows[:] = cursor.fetchall()
         columns[:] = [c.name for c in cursor.description]
 
-    raw_samples = _timed(fetch, repeat=repeat)
+    raw_samples = timed(fetch, repeat=repeat)
     if not rows:  # a baseline that finds nothing would measure nothing
         raise SystemExit(f"the raw statement of {page['url']} returned no rows")
-    p50, p95 = _percentiles(samples)
-    raw_p50, raw_p95 = _percentiles(raw_samples)
+    p50, p95 = percentiles(samples)
+    raw_p50, raw_p95 = percentiles(raw_samples)
     result = {k: page[k] for k in ("name", "url", "who", "target")}
     result |= {"p50": p50, "p95": p95, "raw_p50": raw_p50, "raw_p95": raw_p95}
     result |= {"queries": len(captured.captured_queries), "db_ms": sum(ms for _sql, _params, ms in executed)}
@@ -775,7 +758,9 @@ def _report(big: dict, small: dict, *, units: int, small_units: int) -> list[str
             )
     estimated = [p["url"] for p in big["pages"] if p.get("shown") is None and p["url"].startswith("/admin/")]
     if estimated:
-        print("Counts shown as the planner's estimate (past 10,000 rows), not checked: " + ", ".join(estimated))
+        print(
+            "Counts shown as the planner's estimate (past 10,000 rows), not checked: " + ", ".join(estimated)
+        )
     print("Not measured: " + "; ".join(NOT_MEASURED) + ".")
     for p in big["pages"]:
         if "explain" in p:

@@ -44,10 +44,23 @@ def _services(*, durable: bool) -> tuple[str, str]:
         ("bench-voting-durable", "55482", "56429") if durable else ("bench-voting", "55472", "56419")
     )
     out = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "services.py"), "start", "--dir", str(ROOT / ".run" / run_dir),
-         "--pg-port", pg_port, "--redis-port", redis_port, "--database", "postgres",
-         *([] if durable else ["--fast"])],
-        check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "services.py"),
+            "start",
+            "--dir",
+            str(ROOT / ".run" / run_dir),
+            "--pg-port",
+            pg_port,
+            "--redis-port",
+            redis_port,
+            "--database",
+            "postgres",
+            *([] if durable else ["--fast"]),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     env = dict(line.split("=", 1) for line in out.strip().splitlines() if "=" in line)
     return env["DATABASE_URL"], env["REDIS_URL"]
@@ -60,13 +73,17 @@ def _free_port() -> int:
 
 
 def main() -> None:  # noqa: PLR0915 - a linear script
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--units", type=int, default=10_000)
     parser.add_argument("--motions", type=int, default=10)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument(
-        "--durable", action="store_true", help="PostgreSQL with fsync on, as deployed (default: the test server's fsync off)"
+        "--durable",
+        action="store_true",
+        help="PostgreSQL with fsync on, as deployed (default: the test server's fsync off)",
     )
     args = parser.parse_args()
 
@@ -79,10 +96,20 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         admin.execute("DROP DATABASE IF EXISTS gongzhi_bench_voting")
         admin.execute("CREATE DATABASE gongzhi_bench_voting")
     env = {
-        **os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING",
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
     }
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG", "LOG_LEVEL")})
+    os.environ.update(
+        {
+            k: env[k]
+            for k in ("DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_DEBUG", "LOG_LEVEL")
+        }
+    )
 
     import django
 
@@ -109,19 +136,30 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     call_command("migrate", verbosity=0)
     t = time.monotonic()
     parcel = "370212001002GB00888"
-    master_data_load(doc={
-        "regions": [
-            {"code": "370212", "name": "崂山区", "level": "district", "parent": "370200"},
-            {"code": "370212001", "name": "中韩街道", "level": "street", "parent": "370212"},
-            {"code": "370212001001", "name": "海尔路社区", "level": "community", "parent": "370212001"},
-        ],
-        "compounds": [{"code": "QD-370212-9999", "name": "基准小区", "community": "370212001001", "parcels": [parcel]}],
-    })
+    master_data_load(
+        doc={
+            "regions": [
+                {"code": "370212", "name": "崂山区", "level": "district", "parent": "370200"},
+                {"code": "370212001", "name": "中韩街道", "level": "street", "parent": "370212"},
+                {"code": "370212001001", "name": "海尔路社区", "level": "community", "parent": "370212001"},
+            ],
+            "compounds": [
+                {
+                    "code": "QD-370212-9999",
+                    "name": "基准小区",
+                    "community": "370212001001",
+                    "parcels": [parcel],
+                }
+            ],
+        }
+    )
     compound = Compound.objects.get(code="QD-370212-9999")
     lines = (
-        feed_line(f"{parcel}F{1 + i // 2000:04d}{i % 2000:04d}",
-                  [holder(f"业主{i}", resident_id(i % 1000, birth=f"{1950 + i // 1000 % 50}0101"))],
-                  area=f"{60 + i % 90}.{i % 100:02d}")
+        feed_line(
+            f"{parcel}F{1 + i // 2000:04d}{i % 2000:04d}",
+            [holder(f"业主{i}", resident_id(i % 1000, birth=f"{1950 + i // 1000 % 50}0101"))],
+            area=f"{60 + i % 90}.{i % 100:02d}",
+        )
         for i in range(args.units)
     )
     report = registration_feed_apply(lines=lines, source="bench-voting")
@@ -131,25 +169,45 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         o.user = u
     Owner.objects.bulk_update(owners, ["user"])
     tokens = Token.objects.bulk_create([Token(user=u, key=secrets.token_hex(20)) for u in users])
-    official = official_create(username="bench_official", password="Gongzhi-bench-2026", region_code="370212001").user
+    official = official_create(
+        username="bench_official", password="Gongzhi-bench-2026", region_code="370212001"
+    ).user
     now = timezone.now()
     assembly = assembly_create(
-        actor=official, compound=compound, title="基准业主大会", opens_at=now - dt.timedelta(minutes=1),
+        actor=official,
+        compound=compound,
+        title="基准业主大会",
+        opens_at=now - dt.timedelta(minutes=1),
         closes_at=now + dt.timedelta(days=6),
         motions=[MotionSpec(title=f"事项{i + 1}", category=4 if i % 3 else 6) for i in range(args.motions)],
     )
     assembly_announce(actor=official, assembly=assembly, now=assembly.opens_at - dt.timedelta(days=20))
     assembly = assembly_open(actor=official, assembly=assembly)
     motions = list(assembly.motions.order_by("position").values_list("pk", flat=True))
-    print(f"setup: {report.applied:,} units, {len(owners):,} owners/accounts, {assembly.heads_total:,} subjects, "
-          f"{len(motions)} motions in {time.monotonic() - t:.1f}s")
+    print(
+        f"setup: {report.applied:,} units, {len(owners):,} owners/accounts, {assembly.heads_total:,} subjects, "
+        f"{len(motions)} motions in {time.monotonic() - t:.1f}s"
+    )
 
     # (b) HTTP: gunicorn + concurrent keep-alive clients
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--log-level", "warning", "--keep-alive", "30"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "30",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         for _ in range(100):
@@ -168,8 +226,12 @@ def main() -> None:  # noqa: PLR0915 - a linear script
             choice = ("for", "against", "abstain")[i % 3]
             body = json.dumps({"choices": {str(m): choice for m in motions}})
             started = time.perf_counter()
-            conn.request("POST", path, body=body, headers={
-                "Authorization": f"Token {tokens[i].key}", "Content-Type": "application/json"})
+            conn.request(
+                "POST",
+                path,
+                body=body,
+                headers={"Authorization": f"Token {tokens[i].key}", "Content-Type": "application/json"},
+            )
             response = conn.getresponse()
             response.read()
             return response.status, time.perf_counter() - started
@@ -209,13 +271,17 @@ def main() -> None:  # noqa: PLR0915 - a linear script
 
     # the bare loop: INSERT + COMMIT of the same number of rows from the same number of threads
     with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE bench_ballot (id bigserial PRIMARY KEY, voter int, choices jsonb, at timestamptz)")
+        conn.execute(
+            "CREATE TABLE bench_ballot (id bigserial PRIMARY KEY, voter int, choices jsonb, at timestamptz)"
+        )
     payload = json.dumps({str(m): "for" for m in motions})
 
     def bare(chunk: range) -> None:
         with psycopg.connect(db_url) as conn:
             for i in chunk:
-                conn.execute("INSERT INTO bench_ballot (voter, choices, at) VALUES (%s, %s, now())", [i, payload])
+                conn.execute(
+                    "INSERT INTO bench_ballot (voter, choices, at) VALUES (%s, %s, now())", [i, payload]
+                )
                 conn.commit()
 
     n = len(tokens)
@@ -245,14 +311,22 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     http_rate, bare_rate, me_rate = n / http_seconds, n / bare_seconds, n / me_seconds
     print()
     print(f"ballots sent                 {n:>10,}   statuses {statuses}")
-    print(f"counted / submissions        {counted:>10,} / {submissions:,}   lost {n - counted}, duplicated {submissions - counted}")
-    print(f"HTTP casting                 {http_rate:>10,.0f} ballots/s   p50 {p50:.0f} ms   p99 {p99:.0f} ms "
-          f"({args.clients} clients, {args.workers} gunicorn workers)")
+    print(
+        f"counted / submissions        {counted:>10,} / {submissions:,}   lost {n - counted}, duplicated {submissions - counted}"
+    )
+    print(
+        f"HTTP casting                 {http_rate:>10,.0f} ballots/s   p50 {p50:.0f} ms   p99 {p99:.0f} ms "
+        f"({args.clients} clients, {args.workers} gunicorn workers)"
+    )
     print(f"bare INSERT+COMMIT loop      {bare_rate:>10,.0f} rows/s")
     print(f"ratio HTTP / bare            {http_rate / bare_rate:>12.1%}")
-    print(f"floor: GET /api/v1/me/       {me_rate:>10,.0f} requests/s = {me_rate / bare_rate:.1%} of the bare loop; "
-          f"a ballot costs {me_rate / http_rate:.1f}× it")
-    print(f"tally                        {tally_seconds * 1000:>10.0f} ms   ({adopted} of {len(motions)} adopted)")
+    print(
+        f"floor: GET /api/v1/me/       {me_rate:>10,.0f} requests/s = {me_rate / bare_rate:.1%} of the bare loop; "
+        f"a ballot costs {me_rate / http_rate:.1f}× it"
+    )
+    print(
+        f"tally                        {tally_seconds * 1000:>10.0f} ms   ({adopted} of {len(motions)} adopted)"
+    )
     print(f"SQL aggregate                {aggregate_seconds * 1000:>10.0f} ms")
     print(f"ratio tally / aggregate      {tally_seconds / aggregate_seconds:>12.1f}×")
 
