@@ -120,6 +120,11 @@ def _case(case: Complaint, request: Request, *, timeline: bool) -> dict[str, Any
     return body
 
 
+def _case_response(request: Request, id: int) -> Response:
+    """The case as it stands after a write, with its timeline, read afresh under the user's scope."""
+    return Response(_case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True))
+
+
 class ComplaintCategoryListApi(APIView):
     """The complaint categories (their codes are Open311's `service_code`)."""
 
@@ -274,9 +279,7 @@ class ComplaintTransitionApi(APIView):
             public=d["public"],
             merged_into=target,
         )
-        return Response(
-            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
-        )
+        return _case_response(request, id)
 
 
 class ComplaintRatingApi(APIView):
@@ -299,9 +302,7 @@ class ComplaintRatingApi(APIView):
         data.is_valid(raise_exception=True)
         case = complaint_get_visible(user=request.user, complaint_id=id)
         complaint_rate(actor=request.user, complaint=case, **data.validated_data)
-        return Response(
-            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
-        )
+        return _case_response(request, id)
 
 
 class ComplaintPhotoApi(APIView):
@@ -334,9 +335,7 @@ class ComplaintReturnVisitApi(APIView):
         data.is_valid(raise_exception=True)
         case = complaint_get_visible(user=request.user, complaint_id=id)
         complaint_return_visit(actor=request.user, complaint=case, note=data.validated_data["note"])
-        return Response(
-            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
-        )
+        return _case_response(request, id)
 
 
 class ComplaintClockExtendApi(APIView):
@@ -360,9 +359,7 @@ class ComplaintClockExtendApi(APIView):
         case = complaint_get_visible(user=request.user, complaint_id=id)
         clock = complaint_clock_get(complaint=case, kind=kind)
         clock_extend(actor=request.user, clock=clock, **data.validated_data)
-        return Response(
-            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
-        )
+        return _case_response(request, id)
 
 
 class ComplaintPublishApi(APIView):
@@ -384,9 +381,7 @@ class ComplaintPublishApi(APIView):
         data.is_valid(raise_exception=True)
         case = complaint_get_visible(user=request.user, complaint_id=id)
         complaint_publish(actor=request.user, complaint=case, public=data.validated_data["public"])
-        return Response(
-            _case(complaint_get_visible(user=request.user, complaint_id=id), request, timeline=True)
-        )
+        return _case_response(request, id)
 
 
 def figures_body(rm: RegionMonth) -> dict[str, Any]:
