@@ -8,6 +8,7 @@ from typing import Protocol
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from registry.models import Message, User
 
@@ -67,3 +68,10 @@ def deliver(*, user: User, title: str, body: str, key: str, link: str = "") -> b
         return False
     send_external(user=user, title=title, body=body)
     return True
+
+
+def messages_mark_read(*, user: User, message_ids: list[int]) -> int:
+    """Mark the user's own unread messages among `message_ids` read now; returns how many changed."""
+    return Message.objects.filter(user=user, pk__in=message_ids, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

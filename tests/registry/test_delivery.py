@@ -1,3 +1,5 @@
+from http import HTTPStatus
+
 import pytest
 from django.core import mail
 
@@ -49,3 +51,24 @@ def test_old_settings_path_still_names_the_backend():
 
     # then
     assert old_path is ConsoleSmsBackend
+
+
+def test_inbox_shows_only_ones_own_messages_and_marks_them_read(world, outbox):
+    # given
+    from tests.conftest import browser_as
+
+    deliver(user=world.alice, title="给王丽的消息", body="正文一", key="test:a", link="/complaints/7/")
+    deliver(user=world.bob, title="给张伟的消息", body="正文二", key="test:b")
+    client = browser_as(world.alice)
+    # when
+    home = client.get("/")
+    page = client.get("/messages/")
+    # then
+    assert page.status_code == HTTPStatus.OK
+    html = page.content.decode()
+    assert "给王丽的消息" in html
+    assert 'href="/complaints/7/"' in html
+    assert "给张伟的消息" not in html
+    assert "（1 未读）" in home.content.decode()
+    assert Message.objects.get(key="test:a").read_at is not None
+    assert Message.objects.get(key="test:b").read_at is None
