@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.labels import OPEN_STATES, ClockKind, ClockLevel, EventKind, Kind, Role, Status, Tier
@@ -356,3 +357,44 @@ def complaint_may_visit(*, user: User, complaint: Complaint) -> bool:
     return complaint.status in (Status.CLOSED, Status.CLOSED_UNRATED) and "supervisor" in roles_in(
         user=user, complaint=complaint
     )
+
+
+def street_officials_over(*, compound: Compound) -> list[User]:
+    """Active street (or community) officials whose region contains the compound."""
+    from registry.models import Official
+
+    path = compound.community.path
+    officials = Official.objects.filter(user__is_active=True).select_related("user", "region")
+    return sorted(
+        (
+            o.user
+            for o in officials
+            if o.region.level in ("street", "community") and path.startswith(o.region.path)
+        ),
+        key=lambda u: u.pk,
+    )
+
+
+def complaint_handler_users(*, complaint: Complaint) -> list[User]:
+    """The accounts that handle the case at its current tier: the firm's staff serving the compound (never for
+    a case about the firm), the current committee's members (never for a case about it), or the street."""
+    from complaints.labels import About
+    from registry.models import FirmStaff
+    from registry.selectors import committee_current
+
+    compound = complaint.compound
+    if complaint.tier == Tier.BUTLER and complaint.about != About.FIRM:
+        staff = FirmStaff.objects.filter(
+            active=True, compounds=compound, user__is_active=True
+        ).select_related("user")
+        return sorted({s.user for s in staff}, key=lambda u: u.pk)
+    if complaint.tier == Tier.COMMITTEE and complaint.about != About.COMMITTEE:
+        committee = committee_current(compound=compound)
+        today = timezone.localdate()
+        if committee is None or not (committee.term_starts_on <= today <= committee.term_ends_on):
+            return []
+        users = [m.owner.user for m in committee.members.all() if m.owner.user_id and m.owner.user.is_active]
+        return sorted(set(users), key=lambda u: u.pk)
+    if complaint.tier == Tier.STREET:
+        return street_officials_over(compound=compound)
+    return []

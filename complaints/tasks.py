@@ -17,3 +17,11 @@ def check_clocks() -> None:
 def close_month() -> None:
     """Write the previous (Beijing) month's immutable figures; a second run writes nothing."""
     complaint_month_close(month=previous_month(current_month()))
+
+
+@shared_task(name="complaints.notify", ignore_result=True)
+def notify(*, complaint_id: int) -> None:
+    """Deliver the messages the case's state calls for (idempotent by delivery key)."""
+    from complaints.services.notifications import complaint_notify
+
+    complaint_notify(complaint_id=complaint_id)

@@ -1090,6 +1090,8 @@ class WorkingDayOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}"
+
+
 # ------------------------------------------------------------------------------ photos
 
 
@@ -1133,3 +1135,32 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sha256[:12]} {self.width}×{self.height}"
+
+
+class Message(models.Model):
+    """One in-app message to one account (站内消息), written by registry.services.delivery.deliver; `key` makes
+    a delivery idempotent."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("收件人"), on_delete=models.CASCADE, related_name="messages"
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("正文"))
+    link = models.CharField(_("链接"), max_length=200, blank=True, help_text=_("站内相对地址"))
+    key = models.CharField(_("投递键"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="message_user_read")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(link__regex=r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//"), name="message_link_relative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

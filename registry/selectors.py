@@ -14,6 +14,7 @@ from registry.models import (
     CommitteeMember,
     Compound,
     Equipment,
+    Message,
     Owner,
     OwnersCommittee,
     Ownership,
@@ -207,3 +208,13 @@ def working_calendar_load(*, first: dt.date, last: dt.date) -> WorkingCalendar:
         raise ValueError("last must not be before first")
     rows = WorkingDayOverride.objects.filter(date__range=(first, last)).values_list("date", "is_working_day")
     return WorkingCalendar(overrides=dict(rows), first=first, last=last)
+
+
+def message_list_for(*, user: User, limit: int = 100) -> list[Message]:
+    """The user's own in-app messages, newest first (a read; no side effects)."""
+    return list(Message.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
+
+
+def message_unread_count(*, user: User) -> int:
+    """How many of the user's messages are unread (a read; no side effects)."""
+    return Message.objects.filter(user=user, read_at__isnull=True).count()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/login/", views.OwnerLoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("messages/", views.inbox, name="inbox"),
 ]

@@ -19,8 +19,9 @@ from config.errors import ApplicationError
 from registry.forms import LoginForm, SignupForm
 from registry.models import CommitteeMember, Compound, Official, OwnersCommittee, Ownership, Unit, User
 from registry.permissions import ROLE_FIRM, ROLE_OFFICIAL, ROLE_OWNER, roles
-from registry.selectors import owner_home
+from registry.selectors import message_list_for, message_unread_count, owner_home
 from registry.services.accounts import owner_signup
+from registry.services.delivery import messages_mark_read
 from registry.services.ownership import unit_voter
 
 AREA_SOURCES = (
@@ -165,5 +166,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if ROLE_FIRM in user_roles:
         context["firm"] = user.firm_staff.firm
     context["staff"] = user.is_staff
+    context["unread_messages"] = message_unread_count(user=user)
     template = "registry/home.html" if ROLE_OWNER in user_roles else "registry/staff_home.html"
     return render(request, template, context)
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The user's own in-app messages, newest first; viewing marks the shown ones read."""
+    user: User = request.user
+    items = message_list_for(user=user)
+    unread = {m.pk for m in items if m.read_at is None}
+    messages_mark_read(user=user, message_ids=list(unread))
+    return render(request, "registry/inbox.html", {"items": items, "unread": unread})

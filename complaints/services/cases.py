@@ -17,6 +17,7 @@ from complaints.models import Category, Complaint, ComplaintEvent, ComplaintPhot
 from complaints.permissions import may_file_in, may_publish, roles_in
 from complaints.rules import BOUNCES_BEFORE_ESCALATION, at_least, move_for, roles_allowed, tier_above
 from complaints.services.clocks import clocks_refresh, clocks_start
+from complaints.services.notifications import complaint_notify_later
 from config.errors import ApplicationError, Forbidden, WrongState
 from registry.models import Building, Compound, Equipment, Unit, User
 from registry.permissions import jurisdiction
@@ -199,6 +200,7 @@ def complaint_file(
         )
         _event(complaint, actor=actor, role=Role.COMPLAINANT, kind=EventKind.FILED, target=Status.SUBMITTED)
         clocks_start(case=complaint)
+        complaint_notify_later(complaint_id=complaint.pk)
     return complaint
 
 

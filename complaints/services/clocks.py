@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from complaints.labels import ClockKind, ClockLevel, EventKind, Role, Severity, Status, Tier
 from complaints.models import Clock, ClockExtension, ClockPolicy, Complaint, ComplaintEvent
 from complaints.rules import tier_above
+from complaints.services.notifications import complaint_notify_later
 from registry.calendar import CALENDAR_LOOKAHEAD, ClockSpec, clock_state
 from registry.selectors import working_calendar_load
 
@@ -177,6 +178,7 @@ def clocks_refresh(*, case: Complaint, now: dt.datetime) -> list[Clock]:
         next_due=min((c.due_at for c in clocks if c.stopped_at is None), default=None),
     )
     _supervise(case, levels=escalate_to)
+    complaint_notify_later(complaint_id=case.pk)  # a rise in tier or clock level; the keys skip the rest
     return clocks
 
 

@@ -276,7 +276,7 @@ REGISTRATION_SYNC_TASK_RETRY_DELAY_SECONDS = env.float(
     "REGISTRATION_SYNC_TASK_RETRY_DELAY_SECONDS", default=20.0
 )
 
-SMS_BACKEND = env("SMS_BACKEND", default="voting.services.notifications.ConsoleSmsBackend")
+SMS_BACKEND = env("SMS_BACKEND", default="registry.services.delivery.ConsoleSmsBackend")
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@gongzhi.invalid")
 

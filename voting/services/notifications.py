@@ -1,36 +1,20 @@
-"""Messages to owners at announcement, a reschedule, opening, a day before closing and publication: in-app rows,
-e-mail through Django's mail backend, and SMS through the backend named by settings.SMS_BACKEND."""
+"""Messages to owners at announcement, a reschedule, opening, a day before closing and publication: voting's
+Notification rows record who got which notice; e-mail and SMS go through registry.services.delivery."""
 
 import datetime as dt
-from importlib import import_module
-from typing import Protocol
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.models import User
+
+# The backend classes live in registry's delivery service; re-exported so settings naming
+# "voting.services.notifications.ConsoleSmsBackend" keep working.
+from registry.services.delivery import ConsoleSmsBackend, SmsBackend, send_external, sms_backend
 from voting.models import Assembly, AuditEntry, Notification, VotingSubject
 
-
-class SmsBackend(Protocol):
-    def send(self, *, phone: str, text: str) -> None: ...
-
-
-class ConsoleSmsBackend:
-    """Development SMS backend: keeps messages in memory (tests) and sends nothing."""
-
-    outbox: list[tuple[str, str]] = []
-
-    def send(self, *, phone: str, text: str) -> None:
-        ConsoleSmsBackend.outbox.append((phone, text))
-
-
-def sms_backend() -> SmsBackend:
-    module, _sep, name = settings.SMS_BACKEND.rpartition(".")
-    return getattr(import_module(module), name)()
+__all__ = ["ConsoleSmsBackend", "SmsBackend", "assemblies_closing_soon", "assembly_notify", "sms_backend"]
 
 
 _TEXT = {
@@ -95,11 +79,7 @@ def assembly_notify(*, assembly: Assembly, kind: str, audit_entry_id: int | None
         except IntegrityError:
             continue  # already notified of this step
         sent += 1
-        if user.email:
-            send_mail(title, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=True)
-        phone = getattr(getattr(user, "owner", None), "phone", "")
-        if phone:
-            sms.send(phone=phone, text=f"{title} {body}")
+        send_external(user=user, title=title, body=body, sms=sms)
     return sent
 
 
