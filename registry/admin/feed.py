@@ -26,6 +26,7 @@ from registry.admin.base import (
 )
 from registry.models import (
     AuditEvent,
+    Message,
     QuarantinedRecord,
     RegistrationEvent,
     SignupAttempt,
@@ -58,6 +59,20 @@ class AuditEventAdmin(ReadOnlyMixin, RegistryAdmin):
     @admin.display(description=_("内容"))
     def data_display(self, obj: AuditEvent) -> str:
         return pretty_json(obj.data)
+
+
+@admin.register(Message)
+class MessageAdmin(SuperuserOnlyMixin, ReadOnlyMixin, RegistryAdmin):
+    """The delivery log of in-app messages (站内消息): operators check what was sent to whom and whether it was
+    read; nobody edits a delivered message. Officials never see others' inboxes here."""
+
+    list_display = ("created_at", "user", "title", "read_at")
+    list_select_related = ("user",)
+    list_filter = ("read_at",)
+    search_fields = ("user__username", "key")
+    fields = ("created_at", "user", "title", "body", "link", "key", "read_at")
+    readonly_fields = fields
+    show_full_result_count = False
 
 
 @admin.register(SignupAttempt)

@@ -44,6 +44,7 @@ from registry.models import (
     WorkingDayOverride,
 )
 from registry.permissions import OFFICIALS_GROUP
+from registry.services.delivery import deliver
 from registry.services.equipment import equipment_register, maintenance_record_add
 from registry.services.photos import photo_ingest
 from registry.services.quarantine import quarantine_dismiss
@@ -201,6 +202,7 @@ def rich(world: World) -> Rich:
     if not SyncRun.objects.exists():
         SyncRun.objects.create(source="test-admin", total=10, applied=3, skipped=1, quarantined=1, last_seq=5)
     photo_ingest(actor=world.alice, upload=SimpleUploadedFile("IMG_0001.jpg", _small_jpeg()))
+    deliver(user=world.alice, title="投诉已受理", body="您的投诉已受理。", key="test-admin:1", link="/complaints/")
     return Rich(
         world=world,
         root=root,
