@@ -21,9 +21,13 @@ for open ones). A database left by `--keep` is reused when it holds a complete l
 Then, in this process, on a warm connection:
   (a) the month roll-up per compound as the app computes it — complaints.figures.rollup, the one query behind
       the figures page, the stats API and the month close (counts by kind, category, tier and severity, the
-      rates' numerators and denominators) — against one hand-written SQL aggregate over the same events and
-      clocks (filed, closed, satisfaction from the rating events, per clock kind stopped and met; prepared,
-      through psycopg); cases and the response and on-time-resolution pairs must agree;
+      rates' numerators and denominators), read from the figure cells a trigger keeps per compound and month —
+      against one hand-written SQL aggregate over the same events and clocks (filed, closed, satisfaction from
+      the rating events, per clock kind stopped and met; prepared, through psycopg; cases and the response and
+      on-time-resolution pairs must agree), against the floor of reading the cells (one raw GROUP BY over
+      them, nothing joined), and the same roll-up computed from the cases (complaints.figures.rollup_live,
+      which must give the same counters); then what the trigger adds to a write (single-case UPDATEs of a
+      counted column with and without it, rolled back). The month is the last whole Beijing-time month;
   (b) the handler queue, `GET /api/v1/complaints/queue/` with Django's test Client in-process (server time,
       no network), as the firm account (~compounds/40 compounds) and as the street official, at page sizes 10
       and 50 — p50/p95 and queries per request (must be the same at both sizes: constant in queue length);
@@ -52,7 +56,7 @@ DISTRICT = "370212"
 FIRMS_SERVING = 40  # compounds are dealt round-robin to this many property firms (~100 each at 4,000)
 FIRM_USER, OFFICIAL_USER = "bench_firm", "bench_official"
 ROLLUP_TARGET_MS, QUEUE_TARGET_MS = 2000, 50
-MONTH_DAYS = 30
+CELL_TRIGGERS = ("complaints_figure_cells", "complaints_figure_cells_change")  # complaints migration 0013
 
 
 def _services(run_dir: Path) -> tuple[str, str, bool]:
@@ -208,7 +212,11 @@ def _registry(*, compounds: int) -> dict:
     return {"firm": firm.user.username, "street": street.name}
 
 
-def _load(*, db_url: str, cases: int, compounds: int, start) -> None:  # noqa: ANN001 - a datetime
+def _triggers(verb: str) -> str:
+    return "ALTER TABLE complaints_complaint " + ", ".join(f"{verb} TRIGGER {t}" for t in CELL_TRIGGERS)
+
+
+def _load(*, db_url: str, cases: int, compounds: int, start, days: int) -> None:  # noqa: ANN001 - a datetime
     from django.core.management import call_command
     from django.utils import timezone
 
@@ -225,17 +233,21 @@ def _load(*, db_url: str, cases: int, compounds: int, start) -> None:  # noqa: A
                 "is_staff, is_active, date_joined) SELECT 'bench_owner_' || g, '!', false, '', '', '', false, "
                 "true, now() FROM generate_series(1, %(owners)s) g",
             ),
+            # the figure cells are rebuilt once after the bulk load instead of row by row by their trigger
+            ("figure-cell triggers off", _triggers("DISABLE")),
             ("cases", CASES_SQL),
             ("events", EVENTS_SQL),
             ("clocks", CLOCKS_SQL),
             ("case figures", CASE_FIGURES_SQL),
+            ("figure cells", "SELECT complaints_figure_cells_rebuild()"),
+            ("figure-cell triggers on", _triggers("ENABLE")),
             ("sequences", "SELECT setval(pg_get_serial_sequence('complaints_complaint', 'id'), %(n)s)"),
             ("analyze", "ANALYZE"),
         ]
         params = {
             "n": cases,
             "start": start,
-            "days": MONTH_DAYS,
+            "days": days,
             "now": now,
             "owners": max(1000, cases // 20),
         }
@@ -297,6 +309,36 @@ SELECT ev.*, ck.clocks FROM ev LEFT JOIN ck USING (compound_id)
 """
 
 
+# The floor of reading the cells: the same cells summed per compound, dimension and value, nothing joined.
+RAW_CELLS = """
+SELECT compound_id, dim, value, sum(cases), sum(respond_met), sum(respond_stopped), sum(resolve_met),
+       sum(resolve_stopped), sum(rated), sum(rated_satisfied), sum(rated_basically), sum(rated_unsatisfied)
+  FROM complaints_figurecell WHERE month >= %(start)s AND month < %(end)s GROUP BY 1, 2, 3
+"""
+
+UPKEEP_CHANGES = 2000
+
+
+def _cell_upkeep(conn) -> tuple[float, float]:  # noqa: ANN001
+    """What the trigger costs a write: ms per single-case UPDATE of a counted column (a rating given and taken
+    back), with the cells' triggers and without them (rolled back either way)."""
+    ids = [r[0] for r in conn.execute(
+        "SELECT id FROM complaints_complaint WHERE satisfaction = '' ORDER BY id LIMIT %s", [UPKEEP_CHANGES // 2]
+    ).fetchall()]  # fmt: skip
+    out = []
+    for verb in ("ENABLE", "DISABLE"):
+        with conn.transaction(force_rollback=True):
+            conn.execute(_triggers(verb))
+            t = time.perf_counter()
+            for case_id in ids:
+                for value in ("satisfied", ""):
+                    conn.execute(
+                        "UPDATE complaints_complaint SET satisfaction = %s WHERE id = %s", [value, case_id]
+                    )
+            out.append((time.perf_counter() - t) * 1000 / (2 * len(ids)))
+    return out[0], out[1]
+
+
 def _raw_rollup(conn, *, start, end) -> dict[int, tuple]:  # noqa: ANN001
     rows = conn.execute(RAW_ROLLUP, {"start": start, "end": end}, prepare=True).fetchall()
     return {
@@ -354,8 +396,6 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         "DJANGO_DEBUG": "false", "DJANGO_ALLOWED_HOSTS": "testserver", "LOG_LEVEL": "WARNING",
     })  # fmt: skip
 
-    import datetime as dt
-
     import django
 
     django.setup()
@@ -363,20 +403,21 @@ def main() -> None:  # noqa: PLR0915 - a linear script
     from django.test import Client
     from django.utils import timezone
 
+    from complaints.figures import current_month, month_start, next_month, previous_month
     from registry.models import User
 
-    end = timezone.now().replace(microsecond=0)
-    start = end - dt.timedelta(days=MONTH_DAYS)
+    month = previous_month(current_month())  # the last whole Beijing-time month
     if reuse:
         call_command("migrate", verbosity=0)
         with psycopg.connect(db_url) as conn:
-            start = conn.execute("SELECT min(submitted_at) FROM complaints_complaint").fetchone()[0]
-            end = start + dt.timedelta(days=MONTH_DAYS)
+            first = conn.execute("SELECT min(submitted_at) FROM complaints_complaint").fetchone()[0]
+        month = timezone.localtime(first).date().replace(day=1)
         print(f"{name}: reusing the kept load", flush=True)
-    else:
+    start, end = month_start(month), month_start(next_month(month))
+    if not reuse:
         print(f"{name}: loading {args.cases:,} cases over {args.compounds:,} compounds …", flush=True)
         t = time.monotonic()
-        _load(db_url=db_url, cases=args.cases, compounds=args.compounds, start=start)
+        _load(db_url=db_url, cases=args.cases, compounds=args.compounds, start=start, days=(end - start).days)
         print(f"  loaded in {time.monotonic() - t:.0f}s", flush=True)
 
     rows = []  # (what, p50, p95, queries, target, ok, ratio)
@@ -401,7 +442,23 @@ def main() -> None:  # noqa: PLR0915 - a linear script
             _ratio(a50 / r50) + " raw",
         )
     )
-    rows.append(("month roll-up (raw SQL)", r50, r95, 1, None, True, ""))
+    rows.append(("month roll-up (raw SQL, events)", r50, r95, 1, None, True, ""))
+    with psycopg.connect(db_url) as raw:
+        cells = timed(
+            lambda: raw.execute(RAW_CELLS, {"start": month, "end": next_month(month)}).fetchall(),
+            repeat=args.repeat,
+        )
+        c50, c95 = percentiles(cells)
+        rows.append(("month roll-up (raw SQL, cells)", c50, c95, 1, None, True, ""))
+        rows[-3] = (*rows[-3][:-1], f"{rows[-3][-1]}, {_ratio(a50 / c50)} cells")
+        from complaints.figures import rollup_live
+
+        live = timed(lambda: rollup_live(start=start, end=end), repeat=3)
+        l50, l95 = percentiles(live)
+        rows.append(("month roll-up from the cases", l50, l95, 1, None, True, _ratio(l50 / r50) + " raw"))
+        if rollup_live(start=start, end=end).counters != month_rollup(start=start, end=end).counters:
+            failures.append("the figure cells differ from the figures computed from the cases")
+        upkeep = _cell_upkeep(raw)
     if not same:
         failures.append("the app's roll-up differs from the raw aggregate")
 
@@ -450,6 +507,10 @@ def main() -> None:  # noqa: PLR0915 - a linear script
         if target is not None and not ok:
             failures.append(f"{what}: p95 {p95:.0f} ms over {target} ms")
     print(f"roll-up agrees with the raw aggregate: {'yes' if same else 'NO'}")
+    print(
+        f"cell upkeep per case change (UPDATE of a counted column, {UPKEEP_CHANGES:,} changes): "
+        f"{upkeep[0]:.3f} ms with the trigger, {upkeep[1]:.3f} ms without (+{upkeep[0] - upkeep[1]:.3f} ms)"
+    )
     for f in failures:
         print(f"✘ {f}")
     if not args.keep:

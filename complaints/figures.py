@@ -43,7 +43,7 @@ from complaints.labels import (
     Status,
     Tier,
 )
-from complaints.models import Category, Complaint, ComplaintMonthFigure
+from complaints.models import Category, Complaint, ComplaintMonthFigure, FigureCell
 from complaints.permissions import figures_region_q, may_read_figures
 from config.errors import Forbidden
 from registry.models import Compound, Region, User
@@ -193,7 +193,117 @@ def rollup(
     *, end: dt.datetime, start: dt.datetime | None = None, path: str = "", by_month: bool = False
 ) -> Rollup:
     """The figures of the cases submitted in [start, end) in compounds under the region `path` (all when
-    empty), per compound (and per Beijing month with `by_month`) — one query."""
+    empty), per compound (and per Beijing month with `by_month`) — one query. Whole months (the only bounds
+    the pages, the API and the month close ask for) are read from the figure cells the database keeps per
+    compound and month (complaints.models.FigureCell); other bounds from the cases (`rollup_live`)."""
+    first = _month_of(end)
+    since = _month_of(start) if start is not None else None
+    if first is None or (start is not None and since is None):
+        return rollup_live(end=end, start=start, path=path, by_month=by_month)
+    params: dict[str, Any] = {"end": first, "start": since, "path": f"{path}%"}
+    satisfied_basically = settings.COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED
+    out = Rollup()
+    with connection.cursor() as cur:
+        cur.execute(_cells_sql(by_month, start is not None), params)
+        rows = cur.fetchall()
+    for month, compound_id, path_, dim, value, *numbers in rows:
+        c = dict(zip(CELL_COUNTERS, (int(n) for n in numbers), strict=True))
+        out.paths[compound_id] = path_
+        counter = out.counters.setdefault((month, compound_id), {})
+        satisfied = c["rated_satisfied"] + (c["rated_basically"] if satisfied_basically else 0)
+        if dim:
+            counter[f"{dim}.{value}"] = c["cases"]
+            if dim == "category" and c["rated"]:
+                counter[f"satisfaction_by_category.{value}.num"] = satisfied
+                counter[f"satisfaction_by_category.{value}.den"] = c["rated"]
+            continue
+        values = {
+            "cases": c["cases"],
+            "rejected": c["rejected"],
+            "merged": c["merged"],
+            "cancelled": c["cancelled"],
+            "reopened": c["reopened"],
+            "escalations": c["escalations"],
+            "response.num": c["respond_met"],
+            "response.den": c["respond_stopped"],
+            "on_time_resolution.num": c["resolve_met"],
+            "on_time_resolution.den": c["resolve_stopped"],
+            "solved.num": c["solved"],
+            "solved.den": c["rated"],
+            "satisfaction.num": satisfied,
+            "satisfaction.den": c["rated"],
+            "rated.satisfied": c["rated_satisfied"],
+            "rated.basically_satisfied": c["rated_basically"],
+            "rated.unsatisfied": c["rated_unsatisfied"],
+            "return_visit.num": c["closed_visited"],
+            "return_visit.den": c["closed"],
+            "breaches.num": c["clocks_breached"],
+            "breaches.den": c["clocks_total"],
+        }
+        counter.update({k: v for k, v in values.items() if v})
+    for key in [k for k, counter in out.counters.items() if not counter.get("cases")]:
+        del out.counters[key]  # cells whose cases all moved away
+    return out
+
+
+CELL_COUNTERS = (
+    "cases",
+    "rejected",
+    "merged",
+    "cancelled",
+    "reopened",
+    "escalations",
+    "respond_met",
+    "respond_stopped",
+    "resolve_met",
+    "resolve_stopped",
+    "solved",
+    "rated",
+    "rated_satisfied",
+    "rated_basically",
+    "rated_unsatisfied",
+    "closed_visited",
+    "closed",
+    "clocks_breached",
+    "clocks_total",
+)
+
+
+def _month_of(moment: dt.datetime) -> dt.date | None:
+    """The month `moment` starts (midnight Beijing time on a first), or None when it is inside a month."""
+    local = timezone.localtime(moment)
+    if (local.day, local.hour, local.minute, local.second, local.microsecond) != (1, 0, 0, 0, 0):
+        return None
+    return local.date()
+
+
+@cache
+def _cells_sql(by_month: bool, since: bool) -> str:
+    q = connection.ops.quote_name
+    cell, category = q(FigureCell._meta.db_table), q(Category._meta.db_table)
+    compound, region = q(Compound._meta.db_table), q(Region._meta.db_table)
+    month = "f.month" if by_month else "NULL::date"
+    lower = "AND f.month >= %(start)s" if since else ""
+    sums = ", ".join(f"sum(f.{c})" for c in CELL_COUNTERS)
+    # Table names come from the models, never from input; every value is a bound parameter.
+    return f"""
+SELECT {month}, f.compound_id, r.path, f.dim, CASE WHEN f.dim = 'category' THEN cat.code ELSE f.value END,
+       {sums}
+  FROM {cell} f
+  JOIN {compound} p ON p.id = f.compound_id
+  JOIN {region} r ON r.id = p.community_id
+  LEFT JOIN {category} cat ON f.dim = 'category' AND cat.id::text = f.value
+ WHERE f.month < %(end)s {lower} AND r.path LIKE %(path)s
+ GROUP BY 1, 2, 3, 4, 5
+HAVING sum(f.cases) <> 0
+"""  # noqa: S608
+
+
+def rollup_live(
+    *, end: dt.datetime, start: dt.datetime | None = None, path: str = "", by_month: bool = False
+) -> Rollup:
+    """`rollup` computed from the cases themselves (any bounds, not only whole months): the reference the
+    figure cells are checked against, and the path for bounds inside a month."""
     params: dict[str, Any] = {
         "end": end,
         "start": start,

@@ -383,3 +383,49 @@ class ComplaintMonthFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.region_id or self.compound_id}"
+
+
+class FigureCell(models.Model):
+    """The running counters of one compound's cases submitted in one Beijing-time month: the total (`dim` "")
+    and one cell per kind, category (its id), first tier and severity. A trigger on complaints_complaint keeps
+    them (migration 0013: every insert, delete or change of a counted column subtracts the row's old share and
+    adds its new one, in the writing transaction), so the month roll-up reads some thirty cells per compound
+    instead of every case. `complaints.services.figures.figure_cells_rebuild` recomputes them from the cases.
+    """
+
+    compound = models.ForeignKey(
+        "registry.Compound", verbose_name=_("小区"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("月份"))
+    dim = models.CharField(_("维度"), max_length=16, blank=True)
+    value = models.CharField(_("取值"), max_length=64, blank=True)
+    cases = models.BigIntegerField(default=0)
+    rejected = models.BigIntegerField(default=0)
+    merged = models.BigIntegerField(default=0)
+    cancelled = models.BigIntegerField(default=0)
+    reopened = models.BigIntegerField(default=0)
+    escalations = models.BigIntegerField(default=0)
+    respond_met = models.BigIntegerField(default=0)
+    respond_stopped = models.BigIntegerField(default=0)
+    resolve_met = models.BigIntegerField(default=0)
+    resolve_stopped = models.BigIntegerField(default=0)
+    solved = models.BigIntegerField(default=0)
+    rated = models.BigIntegerField(default=0)
+    rated_satisfied = models.BigIntegerField(default=0)
+    rated_basically = models.BigIntegerField(default=0)
+    rated_unsatisfied = models.BigIntegerField(default=0)
+    closed_visited = models.BigIntegerField(default=0)
+    closed = models.BigIntegerField(default=0)
+    clocks_breached = models.BigIntegerField(default=0)
+    clocks_total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("月度统计累计格")
+        verbose_name_plural = _("月度统计累计格")
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "month", "dim", "value"], name="figure_cell_once"),
+        ]
+        indexes = [models.Index(fields=["month"], name="figure_cell_month")]
+
+    def __str__(self) -> str:
+        return f"{self.compound_id} {self.month:%Y-%m} {self.dim}={self.value}"

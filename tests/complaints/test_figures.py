@@ -29,8 +29,17 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from complaints.figures import present, rate_text, region_month, region_trend
-from complaints.models import ComplaintMonthFigure
+from complaints.figures import (
+    CELL_COUNTERS,
+    month_start,
+    present,
+    rate_text,
+    region_month,
+    region_trend,
+    rollup,
+    rollup_live,
+)
+from complaints.models import ComplaintMonthFigure, FigureCell
 from complaints.services.cases import (
     complaint_file,
     complaint_rate,
@@ -38,7 +47,7 @@ from complaints.services.cases import (
     complaint_transition,
 )
 from complaints.services.clocks import clocks_check_due
-from complaints.services.figures import complaint_month_close
+from complaints.services.figures import complaint_month_close, figure_cells_rebuild
 from config.errors import ApplicationError
 from registry.models import Region
 from tests.conftest import api_as
@@ -560,3 +569,78 @@ def test_figures_xlsx_has_the_tables_and_text_is_never_a_formula(cworld):
     assert (ranked.value, ranked.data_type, ranked.quotePrefix) == ('=HYPERLINK("http://x")', "s", True)
     cells = [c for ws in wb for row in ws.iter_rows() for c in row]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
+
+
+# ------------------------------------------------------------------------------------------- figure cells
+
+
+def _cells() -> set[tuple]:
+    return set(
+        FigureCell.objects.exclude(cases=0).values_list(
+            "compound_id", "month", "dim", "value", *CELL_COUNTERS
+        )
+    )
+
+
+def test_the_figure_cells_kept_by_the_trigger_equal_the_figures_computed_from_the_cases(cworld):
+    # given: the worked November, then December's rework of B3 (a change to a case of an earlier month)
+    cases = november(cworld)
+    december = dt.datetime(2026, 12, 3, 10, 0, tzinfo=BJ)
+    _move(cworld.firm_b, cases["B3"], december, "resolved", "已清运")
+    _file(cworld.alice, cworld.compound_a, december)
+    start, end = month_start(NOVEMBER), month_start(dt.date(2027, 1, 1))
+
+    # when
+    read = [rollup(start=start, end=end, path=p, by_month=m) for p in ("", "370200/") for m in (False, True)]
+    computed = [
+        rollup_live(start=start, end=end, path=p, by_month=m) for p in ("", "370200/") for m in (False, True)
+    ]
+
+    # then: the same counters, month by month and summed, as the cases give
+    assert [r.counters for r in read] == [r.counters for r in computed]
+    assert read[0].counters[(None, cworld.compound_b.pk)]["cases"] == 3
+    assert read[1].counters[(NOVEMBER, cworld.compound_a.pk)]["cases"] == 4
+    assert read[1].counters[(dt.date(2026, 12, 1), cworld.compound_a.pk)]["cases"] == 1
+    # and the rebuild from the cases finds exactly the cells the trigger kept
+    kept = _cells()
+    assert figure_cells_rebuild() == FigureCell.objects.count()
+    assert _cells() == kept
+
+
+def test_a_change_written_straight_in_sql_moves_the_cells_too(cworld):
+    # given: one case filed in November
+    case = _file(cworld.alice, cworld.compound_a, T)
+    cell = FigureCell.objects.get(compound=cworld.compound_a, month=NOVEMBER, dim="")
+    assert (cell.cases, cell.rated, cell.rated_satisfied) == (1, 0, 0)
+
+    # when: rated and moved to December by hand, bypassing every service
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE complaints_complaint SET satisfaction = 'satisfied', solved = true, submitted_at = %s "
+            "WHERE id = %s",
+            [dt.datetime(2026, 12, 1, 0, 0, tzinfo=BJ), case.pk],
+        )
+
+    # then: November is empty again and December holds the case with its rating
+    cell.refresh_from_db()
+    assert (cell.cases, cell.rated) == (0, 0)
+    moved = FigureCell.objects.get(compound=cworld.compound_a, month=dt.date(2026, 12, 1), dim="")
+    assert (moved.cases, moved.rated, moved.rated_satisfied, moved.solved) == (1, 1, 1, 1)
+    by_category = FigureCell.objects.get(
+        compound=cworld.compound_a, month=dt.date(2026, 12, 1), dim="category", value=str(case.category_id)
+    )
+    assert (by_category.cases, by_category.rated_satisfied) == (1, 1)
+
+
+def test_bounds_inside_a_month_are_computed_from_the_cases(cworld):
+    # given
+    november(cworld)
+    start, end = T - HOUR, T + HOUR + MIN  # A1, A2 and B1 (09:00 and 09:05), A3 and B2 (10:00)
+
+    # when
+    r = rollup(start=start, end=end)
+
+    # then
+    assert r.counters == rollup_live(start=start, end=end).counters
+    assert r.counters[(None, cworld.compound_a.pk)]["cases"] == 3
+    assert r.counters[(None, cworld.compound_b.pk)]["cases"] == 2
