@@ -360,19 +360,20 @@ def complaint_may_visit(*, user: User, complaint: Complaint) -> bool:
 
 
 def street_officials_over(*, compound: Compound) -> list[User]:
-    """Active street (or community) officials whose region contains the compound."""
+    """Active street (or community) officials whose region contains the compound — one query on the
+    compound's ancestor paths."""
     from registry.models import Official
 
-    path = compound.community.path
-    officials = Official.objects.filter(user__is_active=True).select_related("user", "region")
-    return sorted(
-        (
-            o.user
-            for o in officials
-            if o.region.level in ("street", "community") and path.startswith(o.region.path)
-        ),
-        key=lambda u: u.pk,
-    )
+    parts = compound.community.path.split("/")[:-1]
+    ancestors = ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return [
+        o.user
+        for o in Official.objects.filter(
+            user__is_active=True, region__level__in=("street", "community"), region__path__in=ancestors
+        )
+        .select_related("user")
+        .order_by("user_id")
+    ]
 
 
 def complaint_handler_users(*, complaint: Complaint) -> list[User]:

@@ -287,6 +287,7 @@ def complaint_transition(
         case.updated_at = timezone.now()
         case.save()
         clocks_refresh(case=case, now=case.updated_at)
+        complaint_notify_later(complaint_id=case.pk)  # a new state: who must hear of it
     return case
 
 
@@ -349,6 +350,7 @@ def complaint_rate(
         case.updated_at = timezone.now()
         case.save()
         clocks_refresh(case=case, now=case.updated_at)
+        complaint_notify_later(complaint_id=case.pk)  # a new state: who must hear of it
     return case
 
 

@@ -153,6 +153,7 @@ def clocks_refresh(*, case: Complaint, now: dt.datetime) -> list[Clock]:
     start = timezone.localtime(case.submitted_at).date()
     calendar = working_calendar_load(first=start, last=(timezone.localtime(now) + CALENDAR_LOOKAHEAD).date())
     escalate_to = 0
+    levels_before = {c.pk: c.level for c in clocks}
     for clock in clocks:
         state = clock_state(
             started_at=clock.started_at,
@@ -177,14 +178,18 @@ def clocks_refresh(*, case: Complaint, now: dt.datetime) -> list[Clock]:
         clocks_total=len(clocks),
         next_due=min((c.due_at for c in clocks if c.stopped_at is None), default=None),
     )
-    _supervise(case, levels=escalate_to)
-    complaint_notify_later(complaint_id=case.pk)  # a rise in tier or clock level; the keys skip the rest
+    raised = _supervise(case, levels=escalate_to)
+    alarmed = any(
+        c.level != levels_before[c.pk] and c.level in (ClockLevel.WARN80, ClockLevel.BREACHED) for c in clocks
+    )
+    if raised or alarmed:  # only then has anyone something new to hear (the delivery keys skip repeats)
+        complaint_notify_later(complaint_id=case.pk)
     return clocks
 
 
-def _supervise(case: Complaint, *, levels: int) -> None:
+def _supervise(case: Complaint, *, levels: int) -> bool:
     """督办: the case stands `levels` tiers above its first tier once its resolve clock is breached (one at
-    the breach, one more per further period), never lowered; each raise is a timeline entry."""
+    the breach, one more per further period), never lowered; each raise is a timeline entry. Whether it rose."""
     if levels <= 0 or case.status not in (
         Status.SUBMITTED,
         Status.ACCEPTED,
@@ -193,7 +198,7 @@ def _supervise(case: Complaint, *, levels: int) -> None:
         Status.WAITING,
         Status.RETURNED,
     ):
-        return
+        return False
     order = [Tier.BUTLER, Tier.COMMITTEE, Tier.STREET]
     target = order[min(order.index(Tier(case.first_tier)) + levels, len(order) - 1)]
     raised, raised_by = False, 0
@@ -214,6 +219,7 @@ def _supervise(case: Complaint, *, levels: int) -> None:
         Complaint.objects.filter(pk=case.pk).update(
             tier=case.tier, escalations=F("escalations") + raised_by, updated_at=timezone.now()
         )
+    return raised
 
 
 def clock_extend(*, actor, clock: Clock, reason: str, minutes: int = 0, working_days: int = 0) -> Clock:  # noqa: ANN001
