@@ -198,6 +198,23 @@ def sync_run_list_visible_to(*, user: User) -> QuerySet[SyncRun]:
     return SyncRun.objects.filter(visible_q(SyncRun, user)).order_by("-started_at", "-pk")
 
 
+def calendar_years_missing(*, today: dt.date) -> list[int]:
+    """This year and next, where neither the holiday library nor any staff override knows the public holidays:
+    their clocks would count every Monday to Friday as a working day (registry.calendar). One query."""
+    from registry.calendar import LIBRARY_YEARS
+    from registry.models import WorkingDayOverride
+
+    years = [y for y in (today.year, today.year + 1) if y not in LIBRARY_YEARS]
+    if not years:
+        return []
+    entered = set(
+        WorkingDayOverride.objects.filter(date__year__in=years)
+        .values_list("date__year", flat=True)
+        .distinct()
+    )
+    return [y for y in years if y not in entered]
+
+
 def working_calendar_load(*, first: dt.date, last: dt.date) -> WorkingCalendar:
     """The working-day calendar of `[first, last]` (Beijing days): the staff overrides of the range in one
     query, the library and Mon–Fri for the other days; it answers for no day outside the range. Read-only.

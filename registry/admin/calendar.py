@@ -5,16 +5,18 @@ account reads it (`registry.permissions`)."""
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from registry.admin.base import RegistryAdmin
 from registry.calendar import LIBRARY_YEARS, library_is_working_day
 from registry.models import WorkingDayOverride
+from registry.selectors import calendar_years_missing
 from registry.services.calendar import working_day_override_delete, working_day_override_save
 
 
@@ -60,6 +62,18 @@ class WorkingDayOverrideAdmin(RegistryAdmin):
         if obj.date.year not in LIBRARY_YEARS:
             return f"{answer}{_('（库中无该年数据，按周一至周五）')}"
         return str(answer)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        for year in calendar_years_missing(today=timezone.localdate()):
+            messages.warning(
+                request,
+                _(
+                    "节假日库尚无 %(year)s 年数据，也未录入该年的调整：时限将把该年周一至周五都算作工作日。"
+                    "国务院办公厅发布放假通知后，请按通知录入法定节假日和调休上班日。"
+                )
+                % {"year": year},
+            )
+        return super().changelist_view(request, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> None:
         working_day_override_save(actor=request.user, override=obj, changed_fields=list(form.changed_data))

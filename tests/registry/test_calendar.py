@@ -4,6 +4,7 @@ overrides' one-query loading and their admin page."""
 
 import datetime as dt
 from http import HTTPStatus
+from unittest import mock
 
 import pytest
 
@@ -20,7 +21,7 @@ from registry.calendar import (
     is_working_day,
 )
 from registry.models import AuditEvent, WorkingDayOverride
-from registry.selectors import working_calendar_load
+from registry.selectors import calendar_years_missing, working_calendar_load
 from registry.services.accounts import official_create
 from tests.conftest import PASSWORD, World, browser_as
 from tests.snapshots import database_state
@@ -539,3 +540,20 @@ def test_the_year_filter_lists_one_year(city_official, new_year):
     assert year_choices[1:] == ["2027", "2026"]
     assert bad.status_code == HTTPStatus.FOUND  # Django's "?e=1": an invalid filter value
     assert "e=1" in bad["Location"]
+
+
+def test_the_calendar_page_warns_of_a_year_nobody_has_entered(world: World, city_official):
+    # given: 4 December 2026 — the library knows 2026, not 2027; no override for 2027 yet
+    today = dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    client = browser_as(city_official)
+
+    # when
+    with mock.patch("django.utils.timezone.now", return_value=today):
+        before = [str(m) for m in client.get("/admin/registry/workingdayoverride/").context["messages"]]
+        WorkingDayOverride.objects.create(date=dt.date(2027, 1, 1), is_working_day=False, name="元旦")
+        after = [str(m) for m in client.get("/admin/registry/workingdayoverride/").context["messages"]]
+
+    # then
+    assert calendar_years_missing(today=dt.date(2026, 12, 4)) == []
+    assert len(before) == 1 and before[0].startswith("节假日库尚无 2027 年数据")
+    assert after == []
