@@ -190,12 +190,19 @@ class Rollup:
 
 
 def rollup(
-    *, end: dt.datetime, start: dt.datetime | None = None, path: str = "", by_month: bool = False
+    *,
+    end: dt.datetime,
+    start: dt.datetime | None = None,
+    path: str = "",
+    by_month: bool = False,
+    totals_only: bool = False,
 ) -> Rollup:
     """The figures of the cases submitted in [start, end) in compounds under the region `path` (all when
     empty), per compound (and per Beijing month with `by_month`) — one query. Whole months (the only bounds
     the pages, the API and the month close ask for) are read from the figure cells the database keeps per
-    compound and month (complaints.models.FigureCell); other bounds from the cases (`rollup_live`)."""
+    compound and month (complaints.models.FigureCell); other bounds from the cases (`rollup_live`).
+    `totals_only`: without the breakdowns by kind, category, tier and severity (one cell per compound and
+    month: the overview's pages)."""
     first = _month_of(end)
     since = _month_of(start) if start is not None else None
     if first is None or (start is not None and since is None):
@@ -204,7 +211,7 @@ def rollup(
     satisfied_basically = settings.COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED
     out = Rollup()
     with connection.cursor() as cur:
-        cur.execute(_cells_sql(by_month, start is not None), params)
+        cur.execute(_cells_sql(by_month, start is not None, totals_only), params)
         rows = cur.fetchall()
     for month, compound_id, path_, dim, value, *numbers in rows:
         c = dict(zip(CELL_COUNTERS, (int(n) for n in numbers), strict=True))
@@ -217,33 +224,64 @@ def rollup(
                 counter[f"satisfaction_by_category.{value}.num"] = satisfied
                 counter[f"satisfaction_by_category.{value}.den"] = c["rated"]
             continue
-        values = {
-            "cases": c["cases"],
-            "rejected": c["rejected"],
-            "merged": c["merged"],
-            "cancelled": c["cancelled"],
-            "reopened": c["reopened"],
-            "escalations": c["escalations"],
-            "response.num": c["respond_met"],
-            "response.den": c["respond_stopped"],
-            "on_time_resolution.num": c["resolve_met"],
-            "on_time_resolution.den": c["resolve_stopped"],
-            "solved.num": c["solved"],
-            "solved.den": c["rated"],
-            "satisfaction.num": satisfied,
-            "satisfaction.den": c["rated"],
-            "rated.satisfied": c["rated_satisfied"],
-            "rated.basically_satisfied": c["rated_basically"],
-            "rated.unsatisfied": c["rated_unsatisfied"],
-            "return_visit.num": c["closed_visited"],
-            "return_visit.den": c["closed"],
-            "breaches.num": c["clocks_breached"],
-            "breaches.den": c["clocks_total"],
-        }
-        counter.update({k: v for k, v in values.items() if v})
+        counter.update(_totals(c, satisfied))
     for key in [k for k, counter in out.counters.items() if not counter.get("cases")]:
         del out.counters[key]  # cells whose cases all moved away
     return out
+
+
+def month_totals(*, path: str, first: dt.date, last: dt.date) -> dict[dt.date, Counter]:
+    """The region's totals (no breakdowns) per month from `first` to `last` (firsts of months), from the
+    totals cells — one query whose size is the number of months, whatever the number of compounds."""
+    q = connection.ops.quote_name
+    cell, compound, region = (q(m._meta.db_table) for m in (FigureCell, Compound, Region))
+    sums = ", ".join(f"sum(f.{c})" for c in CELL_COUNTERS)
+    sql = f"""
+SELECT f.month, {sums}
+  FROM {cell} f
+  JOIN {compound} p ON p.id = f.compound_id
+  JOIN {region} r ON r.id = p.community_id
+ WHERE f.dim = '' AND f.month >= %(first)s AND f.month <= %(last)s AND r.path LIKE %(path)s
+ GROUP BY f.month
+"""  # noqa: S608 - table names from the models, values bound
+    satisfied_basically = settings.COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED
+    out: dict[dt.date, Counter] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, {"first": first, "last": last, "path": f"{path}%"})
+        for month, *numbers in cur.fetchall():
+            c = dict(zip(CELL_COUNTERS, (int(n) for n in numbers), strict=True))
+            satisfied = c["rated_satisfied"] + (c["rated_basically"] if satisfied_basically else 0)
+            if c["cases"]:
+                out[month] = _totals(c, satisfied)
+    return out
+
+
+def _totals(c: Mapping[str, int], satisfied: int) -> Counter:
+    """A total cell's counters as the roll-up's keys (zeros dropped)."""
+    values = {
+        "cases": c["cases"],
+        "rejected": c["rejected"],
+        "merged": c["merged"],
+        "cancelled": c["cancelled"],
+        "reopened": c["reopened"],
+        "escalations": c["escalations"],
+        "response.num": c["respond_met"],
+        "response.den": c["respond_stopped"],
+        "on_time_resolution.num": c["resolve_met"],
+        "on_time_resolution.den": c["resolve_stopped"],
+        "solved.num": c["solved"],
+        "solved.den": c["rated"],
+        "satisfaction.num": satisfied,
+        "satisfaction.den": c["rated"],
+        "rated.satisfied": c["rated_satisfied"],
+        "rated.basically_satisfied": c["rated_basically"],
+        "rated.unsatisfied": c["rated_unsatisfied"],
+        "return_visit.num": c["closed_visited"],
+        "return_visit.den": c["closed"],
+        "breaches.num": c["clocks_breached"],
+        "breaches.den": c["clocks_total"],
+    }
+    return {k: v for k, v in values.items() if v}
 
 
 CELL_COUNTERS = (
@@ -278,12 +316,13 @@ def _month_of(moment: dt.datetime) -> dt.date | None:
 
 
 @cache
-def _cells_sql(by_month: bool, since: bool) -> str:
+def _cells_sql(by_month: bool, since: bool, totals_only: bool = False) -> str:
     q = connection.ops.quote_name
     cell, category = q(FigureCell._meta.db_table), q(Category._meta.db_table)
     compound, region = q(Compound._meta.db_table), q(Region._meta.db_table)
     month = "f.month" if by_month else "NULL::date"
     lower = "AND f.month >= %(start)s" if since else ""
+    lower += " AND f.dim = ''" if totals_only else ""
     sums = ", ".join(f"sum(f.{c})" for c in CELL_COUNTERS)
     # Table names come from the models, never from input; every value is a bound parameter.
     return f"""

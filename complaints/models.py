@@ -425,7 +425,11 @@ class FigureCell(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["compound", "month", "dim", "value"], name="figure_cell_once"),
         ]
-        indexes = [models.Index(fields=["month"], name="figure_cell_month")]
+        indexes = [
+            models.Index(fields=["month"], name="figure_cell_month"),
+            # the totals alone (one cell per compound and month): the overview's pages and trends
+            models.Index(fields=["month", "compound"], name="figure_cell_totals", condition=Q(dim="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.compound_id} {self.month:%Y-%m} {self.dim}={self.value}"

@@ -20,7 +20,7 @@ from complaints.labels import About, Kind, Tier
 from complaints.models import Complaint
 from config.request_memo import memoised
 from registry.models import CommitteeMember, User
-from registry.permissions import NOTHING, jurisdiction
+from registry.permissions import NOTHING, jurisdiction, may_read_region_figures, region_figures_q
 
 
 def committee_compounds(user: User) -> frozenset[int]:
@@ -163,18 +163,6 @@ def complaint_admin_q(*, user: User) -> Q:
     return _any("compound_id", j.official_compounds)
 
 
-def may_read_figures(user: User) -> bool:
-    """The monthly figures (complaints.figures) are the officials': superusers and officials — not owners,
-    firms or committees."""
-    j = jurisdiction(user)
-    return j.everything or j.region_path is not None
-
-
-def figures_region_q(*, user: User) -> Q:
-    """A filter over registry.Region: the regions whose figures `user` reads (their own region and below)."""
-    j = jurisdiction(user)
-    if j.everything:
-        return Q()
-    if j.region_path is None:
-        return NOTHING
-    return Q(path__startswith=j.region_path)
+# The officials' figures are one rule for every figures page (registry.permissions).
+may_read_figures = may_read_region_figures
+figures_region_q = region_figures_q

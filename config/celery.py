@@ -27,6 +27,12 @@ app.conf.beat_schedule = {
         "task": "complaints.close_month",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
+    # the officials' overview: every compound's figures from one set-based statement
+    "overview.refresh": {
+        "task": "overview.refresh",
+        "schedule": 600.0,
+        "options": {"expires": 600},
+    },
     "registry.purge_signup_attempts": {
         "task": "registry.purge_signup_attempts",
         "schedule": crontab(minute=17, hour=3),

@@ -23,6 +23,7 @@ urlpatterns = [
     path("open311/v2/", include("complaints.open311_urls")),
     path("voting/", include("voting.urls")),
     path("complaints/figures/", include("complaints.figure_urls")),
+    path("overview/", include("overview.urls")),
     path("complaints/", include("complaints.urls")),
     path("", include("registry.urls")),
 ]

@@ -596,6 +596,23 @@ def may_add(*, user: User, model: type[models.Model]) -> bool:
     return model in COMPOUND_PATH and bool(_keeper_compounds(model, j))
 
 
+def may_read_region_figures(user: User) -> bool:
+    """The officials' figures and overview pages (complaints figures, the overview): superusers and officials —
+    not owners, firms or committees."""
+    j = jurisdiction(user)
+    return j.everything or j.region_path is not None
+
+
+def region_figures_q(*, user: User) -> Q:
+    """A filter over Region: the regions whose figures `user` reads (their own region and below)."""
+    j = jurisdiction(user)
+    if j.everything:
+        return Q()
+    if j.region_path is None:
+        return NOTHING
+    return Q(path__startswith=j.region_path)
+
+
 def compound_visible(*, user: User, compound: Compound) -> bool:
     """Whether `user` sees the compound (the rule of `visible_q(Compound)` for one compound)."""
     j = jurisdiction(user)

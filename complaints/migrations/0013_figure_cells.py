@@ -122,7 +122,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '月度统计累计格',
                 'verbose_name_plural': '月度统计累计格',
-                'indexes': [models.Index(fields=['month'], name='figure_cell_month')],
+                'indexes': [models.Index(fields=['month'], name='figure_cell_month'), models.Index(condition=models.Q(('dim', '')), fields=['month', 'compound'], name='figure_cell_totals')],
                 'constraints': [models.UniqueConstraint(fields=('compound', 'month', 'dim', 'value'), name='figure_cell_once')],
             },
         ),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "complaints",
     "disclosure",
     "partybuilding",
+    "overview",
 ]
 
 MIDDLEWARE = [

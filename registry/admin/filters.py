@@ -55,8 +55,30 @@ def place_filters(
             ids = visible(Compound, request.user).filter(community__parent__code=self.value())
             return queryset.filter(to_filter(list(ids.values_list("pk", flat=True))))
 
+    class RegionFilter(admin.SimpleListFilter):
+        """Any region of the hierarchy by code (district, street, community): the lists the officials'
+        overview links to. Not offered in the sidebar (the street and compound filters are); shown once
+        chosen."""
+
+        title = _("行政区划")
+        parameter_name = "region"
+
+        def lookups(self, request, model_admin):
+            value = self.value()
+            region = Region.objects.filter(code=value).first() if value else None
+            return [(region.code, region.name)] if region else []
+
+        def queryset(self, request, queryset):
+            if not self.value():
+                return queryset
+            region = Region.objects.filter(code=self.value()).first()
+            if region is None:
+                return queryset.none()
+            ids = visible(Compound, request.user).filter(community__path__startswith=region.path)
+            return queryset.filter(to_filter(list(ids.values_list("pk", flat=True))))
+
     if not path and in_compounds is None:
-        return [StreetFilter]
+        return [StreetFilter, RegionFilter]
 
     class CompoundFilter(admin.SimpleListFilter):
         title = _("小区")
@@ -82,7 +104,7 @@ def place_filters(
                 return queryset.filter(to_filter([int(self.value())]))
             return queryset
 
-    return [StreetFilter, CompoundFilter]
+    return [StreetFilter, CompoundFilter, RegionFilter]
 
 
 class CurrentOwnershipFilter(admin.SimpleListFilter):

@@ -46,7 +46,8 @@ ORDINARY = MotionSpec(title="选聘物业服务企业", category=4)
 RAISE_FUNDS = MotionSpec(title="筹集维修资金", category=6)
 RECORDS = [BallotSubmission, CountedBallot, MotionResult, AuditEntry, VoteRefusal, ChoiceAccess]
 NOT_FOUND = "不存在"
-TURNOUT_LIST_QUERIES = 8  # session, account, scope, estimate, count, two permission look-ups, the page
+TURNOUT_LIST_QUERIES = 10  # session, account, scope, estimate, count, two permission look-ups, the page, the
+# street and compound filters' choices
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 

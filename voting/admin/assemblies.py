@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin import GuardedAdmin
 from config.errors import ApplicationError, WrongState
+from registry.admin.filters import place_filters
 from registry.models import Unit
 from voting.admin.base import (
     VotingScopedMixin,
@@ -199,7 +200,7 @@ class AssemblyAdmin(VotingScopedMixin, GuardedAdmin):
     inlines = (MotionInline,)
     list_display = ("title", "compound_name", "kind", "status", "opens_at", "closes_at", "turnout")
     list_select_related = ("compound",)
-    list_filter = ("status", "kind")
+    list_filter = ("status", "kind", *place_filters("compound"))
     search_fields = ("title", "compound__name", "compound__code")
     show_full_result_count = False
 

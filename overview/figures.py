@@ -1,0 +1,336 @@
+"""Reads of the overview (一图总览): a region's figures with its children's, the compound card, the compound
+search and the map's points. Every figure is a count or a numerator/denominator pair summed from the
+per-compound rows (overview.models.CompoundFigure) and complaints' figure cells, in a constant number of
+queries whatever the size of the region. Officials see their own region and below (registry.permissions)."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.figures import (
+    Counter,
+    by_region,
+    current_month,
+    month_start,
+    month_totals,
+    next_month,
+    previous_month,
+    rollup,
+)
+from complaints.labels import OPEN_STATES
+from complaints.models import Complaint
+from config.errors import Forbidden
+from overview.models import CompoundFigure
+from registry.models import Compound, Equipment, Region, ServiceContract, User
+from registry.permissions import may_read_region_figures, region_figures_q, visible
+from registry.selectors import committee_current
+from voting.models import Assembly
+
+# The per-compound counters a region sums, in the order of REGION_SQL's columns.
+FIGURES = (
+    "compounds",
+    "units",
+    "area",
+    "units_registered",
+    "committees",
+    "assemblies_held",
+    "heads_participating",
+    "heads_total",
+    "motions_adopted",
+    "motions_decided",
+    "equipment",
+    "equipment_overdue",
+    "complaints_open",
+)
+
+REGION_SQL = """
+SELECT {key} AS key, count(*), sum(f.units), sum(f.area), sum(f.units_registered),
+       count(f.committee_until), sum(f.assemblies_held), sum(f.heads_participating), sum(f.heads_total),
+       sum(f.motions_adopted), sum(f.motions_decided), sum(f.equipment), sum(f.equipment_overdue),
+       sum(f.complaints_open), min(f.refreshed_at)
+  FROM overview_compoundfigure f
+  JOIN registry_compound c ON c.id = f.compound_id
+  JOIN registry_region r ON r.id = c.community_id
+ WHERE r.path LIKE %(path)s
+ GROUP BY ROLLUP (1)
+"""
+
+TREND_MONTHS = 12
+
+
+@dataclass
+class Row:
+    """One line of a region page: the region itself or one child (region or compound)."""
+
+    code: str
+    name: str
+    level: str  # city, district, street, community or compound
+    figures: dict[str, Any] = field(default_factory=dict)  # FIGURES, and the month's complaints counters
+
+    def pair(self, num: str, den: str) -> tuple[int, int]:
+        return int(self.figures.get(num, 0) or 0), int(self.figures.get(den, 0) or 0)
+
+
+@dataclass
+class RegionOverview:
+    region: Region
+    parent: Region | None
+    month: dt.date
+    own: Row
+    children: list[Row]
+    trend: list[tuple[dt.date, Counter]]
+    refreshed_at: dt.datetime | None
+
+
+def region_for(*, user: User, code: str = "") -> Region:
+    """The region `user` asked for (their own when `code` is empty): 403 for anyone but officials and
+    superusers, 404 for a region outside their jurisdiction."""
+    if not may_read_region_figures(user):
+        raise Forbidden(_("总览仅向政府工作人员开放。"), code="forbidden")
+    regions = Region.objects.filter(region_figures_q(user=user))
+    if code:
+        region = regions.filter(code=code).first()
+    else:
+        official = getattr(user, "official", None)
+        region = official.region if official is not None else regions.filter(level=Region.Level.CITY).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+def _depth(path: str) -> int:
+    return path.count("/")
+
+
+def region_overview(*, region: Region, month: dt.date | None = None) -> RegionOverview:
+    """The region's figures and its children's (regions one level down, or a community's compounds), the
+    month's complaints and a 12-month trend — six queries."""
+    month = month or current_month()
+    community = region.level == Region.Level.COMMUNITY
+    if community:
+        key = "c.id::text"
+        children = [
+            Row(code=c.code, name=c.name, level="compound", figures={"_key": str(c.pk)})
+            for c in Compound.objects.filter(community=region).order_by("code")
+        ]
+    else:
+        depth = _depth(region.path) + 1
+        key = f"array_to_string((string_to_array(r.path, '/'))[1:{depth:d}], '/') || '/'"
+        children = [
+            Row(code=r.code, name=r.name, level=r.level, figures={"_key": r.path})
+            for r in Region.objects.filter(parent=region).order_by("code")
+        ]
+    own = Row(code=region.code, name=region.name, level=region.level)
+    by_key = {row.figures["_key"]: row for row in children}
+    refreshed_at = None
+    with connection.cursor() as cur:
+        cur.execute(REGION_SQL.format(key=key), {"path": f"{region.path}%"})  # key: built above, no input
+        for k, *values in cur.fetchall():
+            *numbers, refreshed = values
+            figures = dict(zip(FIGURES, numbers, strict=True))
+            target = own if k is None else by_key.get(k)
+            if target is None:
+                continue
+            target.figures.update(figures)
+            if k is None:
+                refreshed_at = refreshed
+    # the month's complaints, per compound summed up the tree (complaints' figure cells, totals only)
+    r = rollup(
+        start=month_start(month), end=month_start(next_month(month)), path=region.path, totals_only=True
+    )
+    per_compound = r.per_compound()
+    keyed: dict[Any, Counter] = {str(c): counter for c, counter in per_compound.items()}
+    keyed.update(by_region(per_compound, r.paths))
+    own.figures.update({f"m.{k}": v for k, v in keyed.get(region.path, {}).items()})
+    for row in children:
+        row.figures.update({f"m.{k}": v for k, v in keyed.get(row.figures["_key"], {}).items()})
+    first = month
+    for _i in range(TREND_MONTHS - 1):
+        first = previous_month(first)
+    totals = month_totals(path=region.path, first=first, last=month)
+    trend, m = [], first
+    while m <= month:
+        trend.append((m, totals.get(m, {})))
+        m = next_month(m)
+    return RegionOverview(
+        region=region,
+        parent=region.parent if region.parent_id else None,
+        month=month,
+        own=own,
+        children=children,
+        trend=trend,
+        refreshed_at=refreshed_at,
+    )
+
+
+# ------------------------------------------------------------------------------------------- compounds
+
+
+def compound_search(*, user: User, q: str, limit: int = 20) -> list[Compound]:
+    """Compounds `user` oversees whose name, address or code contains `q` (exact code first)."""
+    if not may_read_region_figures(user):
+        raise Forbidden(_("总览仅向政府工作人员开放。"), code="forbidden")
+    q = q.strip()
+    if not q:
+        return []
+    found = (
+        visible(Compound, user)
+        .filter(Q(name__icontains=q) | Q(address__icontains=q) | Q(code__icontains=q))
+        .select_related("community__parent", "property_firm")
+        .order_by("code")
+    )
+    exact = [c for c in found.filter(code__iexact=q)]
+    rest = [c for c in found[:limit] if c not in exact]
+    return (exact + rest)[:limit]
+
+
+@dataclass
+class CompoundCard:
+    compound: Compound
+    figure: CompoundFigure | None
+    contract: ServiceContract | None
+    committee: Any
+    last_assembly: Assembly | None
+    overdue: list[Equipment]
+    open_by_status: list[tuple[str, int]]
+
+
+def compound_card(*, user: User, code: str) -> CompoundCard:
+    """Jinan's question for one compound in one screen: its firm and contract, committee, owners registered,
+    equipment and its maintenance state, open complaints, last assembly."""
+    if not may_read_region_figures(user):
+        raise Forbidden(_("总览仅向政府工作人员开放。"), code="forbidden")
+    compound = (
+        visible(Compound, user)
+        .select_related("community__parent__parent", "property_firm", "developer")
+        .filter(code=code)
+        .first()
+    )
+    if compound is None:
+        raise Http404
+    today = timezone.localdate()
+    contract = (
+        ServiceContract.objects.filter(compound=compound)
+        .select_related("firm")
+        .order_by("-starts_on", "-pk")
+        .first()
+    )
+    open_rows = (
+        Complaint.objects.filter(compound=compound, status__in=OPEN_STATES)
+        .values_list("status")
+        .order_by("status")
+    )
+    counts: dict[str, int] = {}
+    for (status,) in open_rows:
+        counts[status] = counts.get(status, 0) + 1
+    return CompoundCard(
+        compound=compound,
+        figure=CompoundFigure.objects.filter(compound=compound).first(),
+        contract=contract,
+        committee=committee_current(compound=compound),
+        last_assembly=Assembly.objects.filter(compound=compound)
+        .exclude(status__in=[Assembly.Status.DRAFT, Assembly.Status.CANCELLED])
+        .order_by("-opens_at", "-pk")
+        .first(),
+        overdue=list(
+            Equipment.objects.filter(
+                compound=compound, status=Equipment.Status.IN_SERVICE, next_due_on__lt=today
+            ).order_by("next_due_on", "code")[:20]
+        ),
+        open_by_status=sorted(counts.items()),
+    )
+
+
+# ------------------------------------------------------------------------------------------- map
+
+MAP_FIGURES = ("units_registered", "equipment_overdue", "complaints_open", "committee")
+
+
+def map_points(*, region: Region, figure: str) -> list[dict[str, Any]]:
+    """The region's compounds with coordinates, each with the chosen figure's value (share of units with a
+    registered owner in %, overdue equipment, open complaints, or 1/0 for a committee in office) — one query."""
+    rows = (
+        CompoundFigure.objects.filter(
+            compound__community__path__startswith=region.path,
+            compound__lat__isnull=False,
+            compound__lng__isnull=False,
+        )
+        .select_related("compound__community__parent")
+        .order_by("compound__code")
+    )
+    out = []
+    for f in rows:
+        c = f.compound
+        if figure == "units_registered":
+            value: float | int = round(100 * f.units_registered / f.units, 1) if f.units else 0
+        elif figure == "committee":
+            value = int(f.committee_until is not None)
+        else:
+            value = getattr(f, figure)
+        street = c.community.parent
+        out.append({
+            "code": c.code, "name": c.name, "lng": float(c.lng), "lat": float(c.lat), "value": value,
+            "street": street.code if street else "", "street_name": street.name if street else "",
+        })  # fmt: skip
+    return out
+
+
+def hull(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The convex hull of points (Andrew's monotone chain), counter-clockwise, closed; empty under 3 points."""
+    pts = sorted(set(points))
+    if len(pts) < 3:
+        return []
+
+    def cross(o, a, b) -> float:  # noqa: ANN001
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[tuple[float, float]] = []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    upper: list[tuple[float, float]] = []
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    ring = lower[:-1] + upper[:-1]
+    return [*ring, ring[0]] if len(ring) >= 3 else []
+
+
+def street_hulls(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Approximate street areas: the hull of each street's compounds, as GeoJSON features marked approximate
+    (no open street boundary exists to ship)."""
+    by_street: dict[str, list[dict[str, Any]]] = {}
+    for p in points:
+        if p["street"]:
+            by_street.setdefault(p["street"], []).append(p)
+    features = []
+    for code, members in sorted(by_street.items()):
+        ring = hull([(p["lng"], p["lat"]) for p in members])
+        if ring:
+            features.append({
+                "type": "Feature",
+                "properties": {"code": code, "name": members[0]["street_name"], "approximate": True},
+                "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in ring]]},
+            })  # fmt: skip
+    return features
+
+
+def share(num: int, den: int) -> str:
+    """A rate as text, rounded down to two places ("—" without a base)."""
+    if den <= 0:
+        return "—"
+    hundredths = num * 10000 // den
+    return f"{hundredths // 100}.{hundredths % 100:02d}%"
+
+
+def area_text(area: Decimal | int | None) -> str:
+    return f"{Decimal(area or 0):,.2f}"
