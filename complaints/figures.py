@@ -256,6 +256,37 @@ SELECT f.month, {sums}
     return out
 
 
+def month_children(*, path: str, month: dt.date, depth: int | None) -> dict[str | None, Counter]:
+    """One month's totals under the region `path`, per child — the region path `depth` levels deep, or per
+    compound (its id as text) when `depth` is None — and for the whole region (key None): one query over the
+    month's totals cells, summed in SQL."""
+    q = connection.ops.quote_name
+    cell, compound, region = (q(m._meta.db_table) for m in (FigureCell, Compound, Region))
+    key = (
+        "p.id::text"
+        if depth is None
+        else f"array_to_string((string_to_array(r.path, '/'))[1:{int(depth)}], '/') || '/'"
+    )
+    sums = ", ".join(f"sum(f.{c})" for c in CELL_COUNTERS)
+    sql = f"""
+SELECT {key}, {sums}
+  FROM {cell} f
+  JOIN {compound} p ON p.id = f.compound_id
+  JOIN {region} r ON r.id = p.community_id
+ WHERE f.dim = '' AND f.month = %(month)s AND r.path LIKE %(path)s
+ GROUP BY ROLLUP (1)
+"""  # noqa: S608 - table names from the models, the key from an int, values bound
+    satisfied_basically = settings.COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED
+    out: dict[str | None, Counter] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, {"month": month, "path": f"{path}%"})
+        for k, *numbers in cur.fetchall():
+            c = dict(zip(CELL_COUNTERS, (int(n) for n in numbers), strict=True))
+            satisfied = c["rated_satisfied"] + (c["rated_basically"] if satisfied_basically else 0)
+            out[k] = _totals(c, satisfied)
+    return out
+
+
 def _totals(c: Mapping[str, int], satisfied: int) -> Counter:
     """A total cell's counters as the roll-up's keys (zeros dropped)."""
     values = {
@@ -619,8 +650,8 @@ def region_month(*, region: Region, month: dt.date) -> RegionMonth:
 
 
 def region_trend(*, region: Region, last: dt.date, months: int = 12) -> list[tuple[dt.date, Counter]]:
-    """The region's own figures for the `months` months ending with `last`: closed ones from their snapshots,
-    the others live — two or three queries."""
+    """The region's own totals for the `months` months ending with `last`: closed ones from their snapshots,
+    the others live from the totals cells — two or three queries, whatever the size of the region."""
     span = [last]
     for _i in range(months - 1):
         span.insert(0, previous_month(span[0]))
@@ -634,12 +665,6 @@ def region_trend(*, region: Region, last: dt.date, months: int = 12) -> list[tup
         .distinct()
     )
     live = [m for m in span if m not in closed_months]
-    live_counters: dict[dt.date, Counter] = {}
-    if live:
-        r = rollup(
-            start=month_start(live[0]), end=month_start(next_month(live[-1])), path=region.path, by_month=True
-        )
-        for (m, _compound), counter in r.counters.items():
-            if m is not None:
-                live_counters[m] = add(live_counters.get(m, {}), counter)
+    # the months not closed yet: their totals straight from the totals cells (no breakdowns: a trend has none)
+    live_counters = month_totals(path=region.path, first=live[0], last=live[-1]) if live else {}
     return [(m, closed.get(m, {}) if m in closed_months else live_counters.get(m, {})) for m in span]

@@ -14,16 +14,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.figures import (
-    Counter,
-    by_region,
-    current_month,
-    month_start,
-    month_totals,
-    next_month,
-    previous_month,
-    rollup,
-)
+from complaints.figures import Counter, current_month, month_children, region_trend
 from complaints.labels import OPEN_STATES
 from complaints.models import Complaint
 from config.errors import Forbidden
@@ -111,7 +102,7 @@ def _depth(path: str) -> int:
 
 def region_overview(*, region: Region, month: dt.date | None = None) -> RegionOverview:
     """The region's figures and its children's (regions one level down, or a community's compounds), the
-    month's complaints and a 12-month trend — six queries."""
+    month's complaints and a 12-month trend — seven queries."""
     month = month or current_month()
     community = region.level == Region.Level.COMMUNITY
     if community:
@@ -141,24 +132,14 @@ def region_overview(*, region: Region, month: dt.date | None = None) -> RegionOv
             target.figures.update(figures)
             if k is None:
                 refreshed_at = refreshed
-    # the month's complaints, per compound summed up the tree (complaints' figure cells, totals only)
-    r = rollup(
-        start=month_start(month), end=month_start(next_month(month)), path=region.path, totals_only=True
-    )
-    per_compound = r.per_compound()
-    keyed: dict[Any, Counter] = {str(c): counter for c, counter in per_compound.items()}
-    keyed.update(by_region(per_compound, r.paths))
-    own.figures.update({f"m.{k}": v for k, v in keyed.get(region.path, {}).items()})
+    # the month's complaints per child and for the region, summed in SQL from complaints' totals cells
+    children_depth = None if community else _depth(region.path) + 1
+    month_figures = month_children(path=region.path, month=month, depth=children_depth)
+    own.figures.update({f"m.{k}": v for k, v in month_figures.get(None, {}).items()})
     for row in children:
-        row.figures.update({f"m.{k}": v for k, v in keyed.get(row.figures["_key"], {}).items()})
-    first = month
-    for _i in range(TREND_MONTHS - 1):
-        first = previous_month(first)
-    totals = month_totals(path=region.path, first=first, last=month)
-    trend, m = [], first
-    while m <= month:
-        trend.append((m, totals.get(m, {})))
-        m = next_month(m)
+        row.figures.update({f"m.{k}": v for k, v in month_figures.get(row.figures["_key"], {}).items()})
+    # the 12-month trend: closed months from the month-close snapshots, the others from the totals cells
+    trend = region_trend(region=region, last=month, months=TREND_MONTHS)
     return RegionOverview(
         region=region,
         parent=region.parent if region.parent_id else None,
@@ -262,22 +243,32 @@ def map_points(*, region: Region, figure: str) -> list[dict[str, Any]]:
             compound__lat__isnull=False,
             compound__lng__isnull=False,
         )
-        .select_related("compound__community__parent")
         .order_by("compound__code")
+        .values_list(
+            "compound__code",
+            "compound__name",
+            "compound__lng",
+            "compound__lat",
+            "compound__community__parent__code",
+            "compound__community__parent__name",
+            "units",
+            "units_registered",
+            "committee_until",
+            "equipment_overdue",
+            "complaints_open",
+        )
     )
     out = []
-    for f in rows:
-        c = f.compound
+    for code, name, lng, lat, street, street_name, units, registered, until, overdue, open_ in rows:
         if figure == "units_registered":
-            value: float | int = round(100 * f.units_registered / f.units, 1) if f.units else 0
+            value: float | int = round(100 * registered / units, 1) if units else 0
         elif figure == "committee":
-            value = int(f.committee_until is not None)
+            value = int(until is not None)
         else:
-            value = getattr(f, figure)
-        street = c.community.parent
+            value = overdue if figure == "equipment_overdue" else open_
         out.append({
-            "code": c.code, "name": c.name, "lng": float(c.lng), "lat": float(c.lat), "value": value,
-            "street": street.code if street else "", "street_name": street.name if street else "",
+            "code": code, "name": name, "lng": float(lng), "lat": float(lat), "value": value,
+            "street": street or "", "street_name": street_name or "",
         })  # fmt: skip
     return out
 
