@@ -50,6 +50,7 @@ from complaints.services.cases import (
 from complaints.services.clocks import clock_extend
 from config.api import Pagination, error_responses
 from config.errors import ApplicationError
+from config.routers import dashboard_reads
 from registry.photos import photo_response
 from registry.selectors import compound_get_visible
 
@@ -425,6 +426,7 @@ class ComplaintStatsApi(APIView):
         parameters=[FilterSerializer],
         responses={200: dict, **error_responses(400, 401, 403, 404)},
     )
+    @dashboard_reads
     def get(self, request: Request) -> Response:
         f = self.FilterSerializer(data=request.query_params)
         f.is_valid(raise_exception=True)

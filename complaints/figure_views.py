@@ -30,6 +30,7 @@ from complaints.figures import (
 )
 from complaints.labels import FIGURE_RATE_BASIS, FigureRate, Kind, Severity, Status, Tier
 from complaints.permissions import figures_region_q, may_read_figures
+from config.routers import dashboard_reads
 from config.spreadsheets import xlsx_put
 from registry.models import Region
 
@@ -155,6 +156,7 @@ def _visible(request: HttpRequest, region: Region) -> bool:
 
 @login_required
 @never_cache
+@dashboard_reads
 def figures_page(request: HttpRequest) -> HttpResponse:
     """The region's month (default: the official's own region, this month)."""
     _rm, tables, context, _rank = _build(request)
@@ -163,6 +165,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @never_cache
+@dashboard_reads
 def figures_xlsx(request: HttpRequest) -> HttpResponse:
     """The page's tables as an XLSX workbook (text cells are text, never formulas)."""
     rm, tables, _context, _rank = _build(request)

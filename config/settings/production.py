@@ -1,12 +1,12 @@
 """Production settings: no default secrets; `manage.py check --deploy` is clean."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import database, env
+from config.settings.base import databases, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 REGISTRY_ID_HMAC_KEY = env("REGISTRY_ID_HMAC_KEY")
-DATABASES = {"default": database(env("DATABASE_URL"))}
+DATABASES = databases(env("DATABASE_URL"), env("DATABASE_REPLICA_URL", default=""))
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
 CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405

@@ -15,6 +15,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+if "replica" in DATABASES:  # noqa: F405 - DATABASE_REPLICA_URL set: the test database serves as both
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
+    DATABASES["replica"]["CONN_MAX_AGE"] = 0  # noqa: F405
 
 # One Redis database per pytest-xdist worker for the cache (throttle counters): a test that clears the cache
 # clears only its own worker's. Database 0 stays the Celery broker's.
