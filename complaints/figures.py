@@ -46,6 +46,7 @@ from complaints.labels import (
 from complaints.models import Category, Complaint, ComplaintMonthFigure, FigureCell
 from complaints.permissions import figures_region_q, may_read_figures
 from config.errors import Forbidden
+from config.routers import dashboard_connection
 from registry.models import Compound, Region, User
 
 Counter = dict[str, int]
@@ -210,7 +211,7 @@ def rollup(
     params: dict[str, Any] = {"end": first, "start": since, "path": f"{path}%"}
     satisfied_basically = settings.COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED
     out = Rollup()
-    with connection.cursor() as cur:
+    with dashboard_connection().cursor() as cur:  # the replica inside dashboard_reads()
         cur.execute(_cells_sql(by_month, start is not None, totals_only), params)
         rows = cur.fetchall()
     for month, compound_id, path_, dim, value, *numbers in rows:
@@ -246,7 +247,7 @@ SELECT f.month, {sums}
 """  # noqa: S608 - table names from the models, values bound
     satisfied_basically = settings.COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED
     out: dict[dt.date, Counter] = {}
-    with connection.cursor() as cur:
+    with dashboard_connection().cursor() as cur:  # the replica inside dashboard_reads()
         cur.execute(sql, {"first": first, "last": last, "path": f"{path}%"})
         for month, *numbers in cur.fetchall():
             c = dict(zip(CELL_COUNTERS, (int(n) for n in numbers), strict=True))
@@ -278,7 +279,7 @@ SELECT {key}, {sums}
 """  # noqa: S608 - table names from the models, the key from an int, values bound
     satisfied_basically = settings.COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED
     out: dict[str | None, Counter] = {}
-    with connection.cursor() as cur:
+    with dashboard_connection().cursor() as cur:  # the replica inside dashboard_reads()
         cur.execute(sql, {"month": month, "path": f"{path}%"})
         for k, *numbers in cur.fetchall():
             c = dict(zip(CELL_COUNTERS, (int(n) for n in numbers), strict=True))
@@ -394,7 +395,7 @@ def rollup_live(
         "closed": CLOSED_STATES,
     }
     out = Rollup()
-    with connection.cursor() as cur:
+    with dashboard_connection().cursor() as cur:  # the replica inside dashboard_reads()
         cur.execute(_rollup_sql(by_month, start is not None), params)
         rows = cur.fetchall()
     for row in rows:

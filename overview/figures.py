@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -18,6 +17,7 @@ from complaints.figures import Counter, current_month, month_children, region_tr
 from complaints.labels import OPEN_STATES
 from complaints.models import Complaint
 from config.errors import Forbidden
+from config.routers import dashboard_connection
 from overview.models import CompoundFigure
 from registry.models import Compound, Equipment, Region, ServiceContract, User
 from registry.permissions import may_read_region_figures, region_figures_q, visible
@@ -121,7 +121,7 @@ def region_overview(*, region: Region, month: dt.date | None = None) -> RegionOv
     own = Row(code=region.code, name=region.name, level=region.level)
     by_key = {row.figures["_key"]: row for row in children}
     refreshed_at = None
-    with connection.cursor() as cur:
+    with dashboard_connection().cursor() as cur:  # the replica inside dashboard_reads()
         cur.execute(REGION_SQL.format(key=key), {"path": f"{region.path}%"})  # key: built above, no input
         for k, *values in cur.fetchall():
             *numbers, refreshed = values

@@ -20,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from complaints.figures import current_month, month_parse, rate_text
+from config.routers import dashboard_reads
 from config.spreadsheets import xlsx_put
 from overview.figures import (
     MAP_FIGURES,
@@ -48,15 +49,17 @@ CITY_GEO = "geo/370200-districts.json"
 
 
 def officials_only(view):  # noqa: ANN001, ANN201 - a view
-    """Signed in (else the sign-in page), and an official or superuser (else the site's 403 page)."""
+    """Signed in (else the sign-in page), and an official or superuser (else the site's 403 page); the page's
+    reads go to the dashboards' replica when one is configured (config/routers.py)."""
+    marked = dashboard_reads(view)
 
     @login_required
     @never_cache
-    @wraps(view)
+    @wraps(marked)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not may_read_region_figures(request.user):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
+        return marked(request, *args, **kwargs)
 
     return wrapped
 

@@ -172,6 +172,10 @@ def test_the_complaints_figures_page_export_and_stats_api_read_as_dashboards():
     assert page.dashboard_reads is True
     assert xlsx.dashboard_reads is True
     assert ComplaintStatsApi.get.dashboard_reads is True
+    # and every page of the officials' overview
+    for name in ("region", "xlsx", "search", "map"):
+        assert resolve(reverse(f"overview:{name}")).func.dashboard_reads is True
+    assert resolve(reverse("overview:compound", args=["QD-1"])).func.dashboard_reads is True
 
 
 def test_the_replica_alias_is_built_like_default_but_never_prepares():
