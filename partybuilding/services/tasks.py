@@ -116,7 +116,7 @@ def task_complete(*, actor: User, task: Task, report: str, photos: Sequence[File
             extra={"field": "photos", "limit": limit},
         )
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("claimer").get(pk=task.pk)
+        task = Task.objects.select_for_update(of=("self",)).select_related("claimer").get(pk=task.pk)
         if task.claimer is None or task.claimer.user_id != actor.pk:
             raise Forbidden(_("只有认领该任务的党员可以提交完成情况。"), code="forbidden")
         if task.status != TaskStatus.CLAIMED:
@@ -146,7 +146,7 @@ def task_confirm(*, actor: User, task: Task, rating: int, note: str = "") -> Tas
     if not 1 <= rating <= 5:
         raise ApplicationError(_("评分须为 1 到 5。"), code="invalid", extra={"field": "rating"})
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("claimer__user").get(pk=task.pk)
+        task = Task.objects.select_for_update(of=("self",)).select_related("claimer__user").get(pk=task.pk)
         if task.requester_id != actor.pk:
             raise Forbidden(_("只有发布人可以确认任务。"), code="forbidden")
         if task.status != TaskStatus.COMPLETED:
