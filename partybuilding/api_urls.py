@@ -39,6 +39,13 @@ urlpatterns = [
         apis.PartyTaskPhotoApi.as_view(),
         name="api-party-task-photo",
     ),
+    path("party-meetings/", apis.PartyMeetingListCreateApi.as_view(), name="api-party-meetings"),
+    path("party-meetings/<int:id>/", apis.PartyMeetingDetailApi.as_view(), name="api-party-meeting"),
+    path(
+        "party-follow-ups/<int:id>/done/",
+        apis.PartyFollowUpDoneApi.as_view(),
+        name="api-party-follow-up-done",
+    ),
     path("stats/party-tasks/", apis.PartyTaskFiguresApi.as_view(), name="api-party-task-figures"),
     path("stats/party-coverage/", apis.PartyCoverageApi.as_view(), name="api-party-coverage"),
 ]

@@ -17,9 +17,12 @@ from rest_framework.views import APIView
 from config.api import Pagination, error_responses
 from config.errors import ApplicationError, Forbidden
 from partybuilding.coverage import compound_party_status, coverage_region_get, region_coverage
-from partybuilding.labels import TaskStatus
-from partybuilding.models import Task, VolunteerRequest
+from partybuilding.labels import ParticipantSide, TaskStatus
+from partybuilding.models import Meeting, Task, VolunteerRequest
 from partybuilding.selectors import (
+    follow_up_get_visible,
+    meeting_get_visible,
+    meeting_list_visible,
     request_get_visible,
     request_list_visible,
     task_figures,
@@ -29,9 +32,10 @@ from partybuilding.selectors import (
     volunteer_get_for_request,
     volunteer_list_for_compound,
 )
+from partybuilding.services.meetings import DecisionSpec, FollowUpSpec, follow_up_done, meeting_record
 from partybuilding.services.tasks import task_claim, task_complete, task_confirm, task_post
 from partybuilding.services.volunteers import request_reply, volunteer_request_send
-from registry.models import Equipment
+from registry.models import Equipment, Region, User
 from registry.permissions import official_over
 from registry.photos import photo_response
 from registry.selectors import compound_get_visible
@@ -429,3 +433,156 @@ class CompoundPartyStatusApi(APIView):
         if not official_over(user=request.user, compound=compound):
             raise Forbidden(_("只有辖区政府工作人员可以查看。"), code="forbidden")
         return Response(compound_party_status(compound=compound))
+
+
+# ------------------------------------------------------------------------------------- joint meetings
+
+
+def _meeting(m: Meeting) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "community": m.community.code,
+        "compound": m.compound.code if m.compound is not None else None,
+        "title": m.title,
+        "held_at": _time(m.held_at),
+        "place": m.place,
+        "minutes": m.minutes,
+        "participants": [{"side": p.side, "name": p.name} for p in m.participants.all()],
+        "decisions": [
+            {
+                "text": d.text,
+                "follow_ups": [
+                    {
+                        "id": f.pk,
+                        "text": f.text,
+                        "owner": f.owner.get_username(),
+                        "due_on": f.due_on.isoformat(),
+                        "status": f.status,
+                        "overdue": f.overdue_at is not None and f.status == "open",
+                        "done_at": _when(f.done_at),
+                    }
+                    for f in d.follow_ups.all()
+                ],
+            }
+            for d in m.decisions.all()
+        ],
+    }
+
+
+class PartyMeetingListCreateApi(APIView):
+    """`POST`: officials over a community record a joint meeting (红色议事厅) with participants, decisions and
+    follow-up items (owner by username, due date). `GET`: the meetings one sees."""
+
+    pagination_class = Pagination
+
+    class FollowUpSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=1000)
+        owner = serializers.CharField(max_length=150)
+        due_on = serializers.DateField()
+
+    class DecisionSerializer(serializers.Serializer):
+        text = serializers.CharField(max_length=2000)
+        follow_ups = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+
+    @extend_schema_serializer(component_name="PartyMeetingInput")
+    class InputSerializer(serializers.Serializer):
+        community = serializers.CharField()
+        compound = serializers.CharField(required=False, allow_blank=True, default="")
+        title = serializers.CharField(max_length=128)
+        held_at = serializers.DateTimeField()
+        place = serializers.CharField(max_length=128, required=False, allow_blank=True, default="")
+        minutes = serializers.CharField(max_length=20000)
+        participants = serializers.ListField(
+            child=serializers.DictField(child=serializers.CharField(max_length=64)), max_length=100
+        )
+        decisions = serializers.ListField(
+            child=serializers.DictField(), required=False, default=list, max_length=50
+        )
+
+    @extend_schema(
+        operation_id="party_meetings_create",
+        tags=[TAG],
+        request=InputSerializer,
+        responses={201: dict, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        community = Region.objects.filter(code=d["community"], level=Region.Level.COMMUNITY).first()
+        if community is None:
+            raise ApplicationError(_("社区不存在。"), code="invalid", extra={"field": "community"})
+        compound = compound_get_visible(user=request.user, code=d["compound"]) if d["compound"] else None
+        participants = []
+        for i, p in enumerate(d["participants"]):
+            if p.get("side") not in ParticipantSide.values or not p.get("name"):
+                raise ApplicationError(
+                    _("参会人员须有参会方和姓名。"), code="invalid", extra={"field": f"participants[{i}]"}
+                )
+            participants.append((p["side"], p["name"]))
+        decisions = []
+        for i, raw in enumerate(d["decisions"]):
+            decision = self.DecisionSerializer(data=raw)
+            decision.is_valid(raise_exception=True)
+            items = []
+            for j, f in enumerate(decision.validated_data["follow_ups"]):
+                item = self.FollowUpSerializer(data=f)
+                item.is_valid(raise_exception=True)
+                owner = User.objects.filter(username=item.validated_data["owner"], is_active=True).first()
+                if owner is None:
+                    raise ApplicationError(
+                        _("责任人账号不存在。"),
+                        code="invalid",
+                        extra={"field": f"decisions[{i}].follow_ups[{j}].owner"},
+                    )
+                items.append(FollowUpSpec(item.validated_data["text"], owner, item.validated_data["due_on"]))
+            decisions.append(DecisionSpec(decision.validated_data["text"], items))
+        meeting = meeting_record(
+            actor=request.user,
+            community=community,
+            compound=compound,
+            title=d["title"],
+            held_at=d["held_at"],
+            place=d["place"],
+            minutes=d["minutes"],
+            participants=participants,
+            decisions=decisions,
+        )
+        return Response(
+            _meeting(meeting_get_visible(user=request.user, meeting_id=meeting.pk)),
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        operation_id="party_meetings_list", tags=[TAG], responses={200: dict, **error_responses(401)}
+    )
+    def get(self, request: Request) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(meeting_list_visible(user=request.user), request, view=self)
+        return paginator.get_paginated_response([_meeting(m) for m in page])
+
+
+class PartyMeetingDetailApi(APIView):
+    """One joint meeting with its participants, decisions and follow-up items."""
+
+    @extend_schema(
+        operation_id="party_meetings_retrieve", tags=[TAG], responses={200: dict, **error_responses(401, 404)}
+    )
+    def get(self, request: Request, id: int) -> Response:
+        return Response(_meeting(meeting_get_visible(user=request.user, meeting_id=id)))
+
+
+class PartyFollowUpDoneApi(APIView):
+    """The owner of a follow-up item (or officials over the community) marks it done (`409` when done)."""
+
+    @extend_schema(
+        operation_id="party_follow_ups_done",
+        tags=[TAG],
+        request=None,
+        responses={200: dict, **error_responses(401, 403, 404, 409)},
+    )
+    def post(self, request: Request, id: int) -> Response:
+        item = follow_up_done(
+            actor=request.user, follow_up=follow_up_get_visible(user=request.user, follow_up_id=id)
+        )
+        return Response({"id": item.pk, "status": item.status, "done_at": _when(item.done_at)})

@@ -10,6 +10,9 @@ from django.http import Http404
 
 from partybuilding.labels import ShowField, TaskStatus
 from partybuilding.models import (
+    Decision,
+    FollowUp,
+    Meeting,
     Member,
     Organisation,
     RequestReply,
@@ -20,6 +23,7 @@ from partybuilding.models import (
 )
 from partybuilding.permissions import (
     may_list_volunteers,
+    meeting_visible_q,
     member_visible_q,
     organisation_visible_q,
     task_visible_q,
@@ -217,3 +221,51 @@ def organisation_list_visible(*, user: User) -> QuerySet[Organisation]:
     return Organisation.objects.filter(
         pk__in=Organisation.objects.filter(organisation_visible_q(user=user)).values("pk")
     ).order_by("code")
+
+
+# -------------------------------------------------------------------------------------- joint meetings
+
+
+MEETING_PREFETCH = (
+    "participants",
+    Prefetch(
+        "decisions",
+        queryset=Decision.objects.prefetch_related(
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("owner").order_by("due_on", "pk"))
+        ).order_by("pk"),
+    ),
+)
+
+
+def meeting_list_visible(*, user: User) -> QuerySet[Meeting]:
+    """Joint meetings `user` sees (officials over the community, the recorder), newest first."""
+    return (
+        Meeting.objects.filter(meeting_visible_q(user=user))
+        .select_related("community", "compound")
+        .prefetch_related(*MEETING_PREFETCH)
+        .order_by("-held_at", "-pk")
+    )
+
+
+def meeting_get_visible(*, user: User, meeting_id: int) -> Meeting:
+    """One meeting with participants, decisions and follow-ups; 404 when missing or not visible."""
+    meeting = meeting_list_visible(user=user).filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+def follow_up_get_visible(*, user: User, follow_up_id: int) -> FollowUp:
+    """A follow-up item, to its owner and to those who see its meeting; 404 otherwise."""
+    item = (
+        FollowUp.objects.filter(
+            Q(owner_id=user.pk if user.is_authenticated else None)
+            | Q(decision__meeting__in=Meeting.objects.filter(meeting_visible_q(user=user)))
+        )
+        .select_related("decision__meeting__community", "owner")
+        .filter(pk=follow_up_id)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    return item
