@@ -25,6 +25,7 @@ urlpatterns = [
     path("voting/", include("voting.urls")),
     path("complaints/figures/", include("complaints.figure_urls")),
     path("complaints/", include("complaints.urls")),
+    path("party/", include("partybuilding.urls")),
     path("", include("registry.urls")),
 ]
 
