@@ -42,7 +42,9 @@ def test_asking_a_volunteer_and_replying_through_the_pages(pworld, django_captur
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        asked = browser_as(pworld.bob).post(f"/party/volunteers/{bella.pk}/ask/", {"text": "能帮忙修下水管吗"})
+        asked = browser_as(pworld.bob).post(
+            f"/party/volunteers/{bella.pk}/ask/", {"text": "能帮忙修下水管吗"}
+        )
     request = VolunteerRequest.objects.get()
     replied = browser_as(pworld.bella).post(f"/party/requests/{request.pk}/", {"text": "明早过去"})
     thread = browser_as(pworld.bob).get(f"/party/requests/{request.pk}/")
