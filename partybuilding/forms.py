@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TextForm(forms.Form):
-    text = forms.CharField(label=_("内容"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(label=_("留言"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class TaskForm(forms.Form):

@@ -235,7 +235,7 @@ class VolunteerRequest(models.Model):
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("求助人"), on_delete=models.CASCADE, related_name="+"
     )
-    text = models.TextField(_("内容"))
+    text = models.TextField(_("求助内容"))
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
 
     class Meta:
@@ -256,7 +256,7 @@ class RequestReply(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("回复人"), on_delete=models.CASCADE, related_name="+"
     )
-    text = models.TextField(_("内容"))
+    text = models.TextField(_("回复内容"))
     created_at = models.DateTimeField(_("回复时间"), auto_now_add=True)
 
     class Meta:

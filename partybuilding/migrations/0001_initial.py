@@ -177,7 +177,7 @@ class Migration(migrations.Migration):
             name='VolunteerRequest',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='内容')),
+                ('text', models.TextField(verbose_name='求助内容')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='提交时间')),
                 ('compound', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.compound', verbose_name='小区')),
                 ('requester', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='求助人')),
@@ -193,7 +193,7 @@ class Migration(migrations.Migration):
             name='RequestReply',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='内容')),
+                ('text', models.TextField(verbose_name='回复内容')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='回复时间')),
                 ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='回复人')),
                 ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='partybuilding.volunteerrequest', verbose_name='求助')),
