@@ -120,3 +120,12 @@ def test_who_may_post_on_the_page(pworld):
     assert "只有小区业主、业主委员会和社区可以发布需求。" in firm.content.decode()
     assert refused.status_code == HTTPStatus.BAD_REQUEST  # not among her choices
     assert Task.objects.count() == 0
+
+
+def test_the_owner_home_points_to_the_party_pages(pworld):
+    # when
+    home = browser_as(pworld.bob).get("/").content.decode()
+
+    # then
+    assert 'href="/party/"' in home
+    assert 'href="/party/tasks/"' in home
