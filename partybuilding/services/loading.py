@@ -48,6 +48,15 @@ class _Lookups:
 
 
 COVERS = ("firm", "compound", "community", "street")
+# What each kind is attached to (industry committees, city or district level, may name any of the four).
+KIND_COVERS = {
+    OrganisationKind.STREET_ALLIANCE: "street",
+    OrganisationKind.COMMUNITY_COMMITTEE: "community",
+    OrganisationKind.FIRM_ORGANISATION: "firm",
+    OrganisationKind.PROJECT_BRANCH: "compound",
+    OrganisationKind.COMPOUND_BRANCH: "compound",
+    OrganisationKind.BUILDING_GROUP: "compound",
+}
 
 
 def _names(doc: dict[str, Any]) -> _Lookups:
@@ -131,7 +140,11 @@ def _validate(doc: Any, names: _Lookups | None) -> list[str]:
             errors.append(f"{at}.name: required, at most 128 characters")
         if o.get("kind") not in OrganisationKind.values:
             errors.append(f'{at}.kind: unknown kind "{o.get("kind")}"')
-        errors += _covers_errors(at, o.get("covers"), names)
+        covers_errors = _covers_errors(at, o.get("covers"), names)
+        errors += covers_errors
+        expected = KIND_COVERS.get(o.get("kind"))
+        if not covers_errors and expected is not None and next(iter(o["covers"])) != expected:
+            errors.append(f"{at}.covers: a {o['kind']} covers a {expected}")
         secretary = o.get("secretary")
         if secretary is not None and str(secretary) not in names.users:
             errors.append(f'{at}.secretary: unknown username "{secretary}"')

@@ -214,3 +214,21 @@ def test_members_must_be_registry_people_and_covers_must_match_level(world):
         'organisations[0].covers.street: unknown street "370212001001"',
         'members[0].username: "plain" is not an owner, firm staff member or official',
     ]
+
+
+def test_each_kind_covers_what_it_is_attached_to(world):
+    # given: a compound branch attached to a street, a firm organisation attached to a compound
+    doc = roll()
+    doc["organisations"][1]["covers"] = {"street": "370212001"}
+    doc["organisations"][2]["covers"] = {"compound": A}
+
+    # when
+    with pytest.raises(Exception) as caught:
+        party_document_load(doc=doc)
+
+    # then
+    assert caught.value.extra["errors"] == [
+        "organisations[1].covers: a compound_branch covers a compound",
+        "organisations[2].covers: a firm_organisation covers a firm",
+    ]
+    assert Organisation.objects.count() == 0
