@@ -33,6 +33,11 @@ app.conf.beat_schedule = {
         "schedule": 600.0,
         "options": {"expires": 600},
     },
+    # every day at 08:05 Beijing: follow-ups of joint meetings past their due date
+    "partybuilding.flag_overdue_follow_ups": {
+        "task": "partybuilding.flag_overdue_follow_ups",
+        "schedule": crontab(minute=5, hour=8),
+    },
     "registry.purge_signup_attempts": {
         "task": "registry.purge_signup_attempts",
         "schedule": crontab(minute=17, hour=3),

@@ -20,11 +20,13 @@ urlpatterns = [
     path("api/v1/", include("registry.api_urls")),
     path("api/v1/", include("voting.api_urls")),
     path("api/v1/", include("complaints.api_urls")),
+    path("api/v1/", include("partybuilding.api_urls")),
     path("open311/v2/", include("complaints.open311_urls")),
     path("voting/", include("voting.urls")),
     path("complaints/figures/", include("complaints.figure_urls")),
     path("overview/", include("overview.urls")),
     path("complaints/", include("complaints.urls")),
+    path("party/", include("partybuilding.urls")),
     path("", include("registry.urls")),
 ]
 

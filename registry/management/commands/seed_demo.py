@@ -124,6 +124,7 @@ class Command(BaseCommand):
             )
             self._maintenance(compound=compound, actor=firm_user)
             self._complaints(seed=seed, district=district, owners=owners, firm_user=firm_user)
+            self._party(compound=compound, owners=owners, firm_user=firm_user, official=street_official)
             self._overview()
         except ApplicationError as e:
             raise CommandError(f"{e.code}: {e.message}") from e
@@ -289,6 +290,13 @@ class Command(BaseCommand):
             self.stdout.write(f"complaints: seeded {count} cases ({time.monotonic() - started:.1f}s)")
         else:
             self.stdout.write("complaints: seeded 0 cases (already present)")
+
+    def _party(self, *, compound: Compound, owners: list[User], firm_user: User, official: User) -> None:
+        """The red property of the showcase compound (partybuilding.demo), once."""
+        from partybuilding.demo import demo_party_seed
+
+        count = demo_party_seed(compound=compound, owners=owners, firm=firm_user, official=official)
+        self.stdout.write(f"party building: seeded {count} tasks" + ("" if count else " (already present)"))
 
     def _overview(self) -> None:
         """The officials' overview figures, so the region pages are full at once (the beat keeps them)."""

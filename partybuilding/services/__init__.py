@@ -1,0 +1,1 @@
+"""Writes of party building: loading rolls, volunteers' requests, tasks, joint meetings."""
