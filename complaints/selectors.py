@@ -68,6 +68,17 @@ def complaint_list_mine(*, user: User) -> QuerySet[Complaint]:
     )
 
 
+def complaint_list_mine_brief(*, user: User, limit: int) -> list[Complaint]:
+    """The complainant's latest cases for the home page: number, category, status and date only (one small
+    query: no clocks, photos or places)."""
+    return list(
+        Complaint.objects.filter(complainant_id=user.pk)
+        .select_related("category")
+        .only("pk", "status", "submitted_at", "category__name")
+        .order_by("-submitted_at", "-pk")[:limit]
+    )
+
+
 def complaint_queue(
     *, user: User, compound: str = "", tier: str = "", status: str = ""
 ) -> QuerySet[Complaint]:

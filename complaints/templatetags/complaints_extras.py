@@ -7,7 +7,7 @@ from django import template
 
 from complaints.labels import Satisfaction
 from complaints.permissions import may_handle
-from complaints.selectors import complaint_list_mine
+from complaints.selectors import complaint_list_mine_brief
 
 register = template.Library()
 
@@ -25,4 +25,4 @@ def complaints_home_section(user: Any) -> dict[str, Any]:
     """The owner's latest cases with links to file one and to all of them (and the queue for handlers)."""
     if not user.is_authenticated:
         return {"cases": [], "handles": False}
-    return {"cases": list(complaint_list_mine(user=user)[:HOME_CASES]), "handles": may_handle(user=user)}
+    return {"cases": complaint_list_mine_brief(user=user, limit=HOME_CASES), "handles": may_handle(user=user)}
