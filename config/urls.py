@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", include("registry.api_urls")),
     path("api/v1/", include("voting.api_urls")),
     path("api/v1/", include("complaints.api_urls")),
+    path("api/v1/", include("disclosure.api_urls")),
     path("open311/v2/", include("complaints.open311_urls")),
     path("voting/", include("voting.urls")),
     path("complaints/figures/", include("complaints.figure_urls")),
