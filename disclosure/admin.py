@@ -260,4 +260,3 @@ class OverdueFlagAdmin(GuardedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-

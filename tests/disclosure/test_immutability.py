@@ -74,7 +74,8 @@ def test_raw_sql_update_of_content_or_lines_is_refused(published):
         )
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
         cur.execute(
-            "UPDATE disclosure_disclosure SET status = 'superseded', reason = 'x' WHERE id = %s", [published.pk]
+            "UPDATE disclosure_disclosure SET status = 'superseded', reason = 'x' WHERE id = %s",
+            [published.pk],
         )
     assert _snapshot(published) == before
 

@@ -40,7 +40,9 @@ def test_the_worked_example_is_accepted_with_its_lines_as_rows(dworld):
     assert d.closing_balance == Decimal("17180.00")
     assert d.content["owners_share"] == "5180.00"
     assert d.content["totals"] == {"income": "8200.00", "expense": "800.00"}
-    rows = list(StatementLine.objects.filter(disclosure=d).values_list("position", "direction", "category", "amount"))
+    rows = list(
+        StatementLine.objects.filter(disclosure=d).values_list("position", "direction", "category", "amount")
+    )
     assert rows == [
         (1, "income", "advertising", Decimal("3000.00")),
         (2, "income", "parking", Decimal("5200.00")),
@@ -227,7 +229,13 @@ def test_a_fee_above_the_cap_for_its_grade_is_above_cap(dworld):
     e = _refused(dworld, _fees("2.50", grade="二级"))
     # then
     assert e.code == "above_cap"
-    assert e.extra == {"field": "items[0].price", "cap": "2.20", "given": "2.50", "use": "residential", "grade": "二级"}
+    assert e.extra == {
+        "field": "items[0].price",
+        "cap": "2.20",
+        "given": "2.50",
+        "use": "residential",
+        "grade": "二级",
+    }
 
 
 def test_the_cap_is_data_read_when_checked(dworld):
