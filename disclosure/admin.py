@@ -3,11 +3,16 @@ committee members co-sign; officials read their region's records and overdue fla
 Scopes come from disclosure.permissions; saves, deletes and actions call the services; a published record is
 read-only here for everyone, superusers included (and PostgreSQL refuses a change anyway)."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from config.admin import GuardedAdmin
@@ -20,6 +25,7 @@ from disclosure.permissions import (
     may_edit_fee_caps,
     may_use_disclosure_admin,
 )
+from disclosure.services.imports import TEMPLATE_HEADINGS, disclosure_import_statement
 from disclosure.services.records import (
     disclosure_cosign,
     disclosure_create,
@@ -45,6 +51,31 @@ class DisclosureForm(forms.ModelForm):
     class Meta:
         model = Disclosure
         fields = ("compound", "kind", "period", "content")
+
+
+class ImportForm(forms.Form):
+    compound = forms.ModelChoiceField(label=_("小区"), queryset=Compound.objects.none())
+    period = forms.RegexField(label=_("所属月份"), regex=r"^[0-9]{4}-[0-9]{2}$", help_text="YYYY-MM")
+    owners_percent = forms.DecimalField(
+        label=_("业主分成比例（%）"), min_value=0, max_value=100, decimal_places=2, initial=70
+    )
+    to_maintenance_fund = forms.DecimalField(
+        label=_("转入维修资金（元）"), min_value=0, decimal_places=2, initial=0, required=False
+    )
+    opening_balance = forms.DecimalField(
+        label=_("期初余额（元）"),
+        min_value=0,
+        decimal_places=2,
+        required=False,
+        help_text=_("留空则取上期公布的期末余额"),
+    )
+    file = forms.FileField(
+        label=_("XLSX 文件"), help_text=_("第 1 行表头：%(h)s") % {"h": "、".join(TEMPLATE_HEADINGS)}
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["compound"].queryset = draftable_compounds(user)
 
 
 class LineInline(admin.TabularInline):
@@ -90,6 +121,49 @@ class DisclosureAdmin(GuardedAdmin):
         "opening_balance",
         "closing_balance",
     )
+
+    change_list_template = "admin/disclosure/disclosure/change_list.html"
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view(self.import_view)
+        return [path("import/", view, name="disclosure_disclosure_import"), *super().get_urls()]
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Draft a month's operating statement from an XLSX file of lines; every row error is listed and
+        nothing is saved from a file that has any."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+        row_errors: list[dict[str, Any]] = []
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            try:
+                created = disclosure_import_statement(
+                    actor=request.user,
+                    compound=d["compound"],
+                    period=d["period"],
+                    file=d["file"],
+                    owners_percent=d["owners_percent"],
+                    to_maintenance_fund=d["to_maintenance_fund"] or Decimal("0.00"),
+                    opening_balance=d["opening_balance"],
+                )
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                row_errors = error.extra.get("rows", [])
+            else:
+                self.message_user(request, _("已导入为草稿，请核对后公布。"), messages.SUCCESS)
+                return redirect("admin:disclosure_disclosure_change", created.pk)
+        return TemplateResponse(
+            request,
+            "admin/disclosure/disclosure/import.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": _("导入月度经营性收支"),
+                "form": form,
+                "row_errors": row_errors,
+            },
+        )
 
     def get_queryset(self, request: HttpRequest):  # noqa: ANN201 - QuerySet[Disclosure]
         qs = super().get_queryset(request)
