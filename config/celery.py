@@ -27,6 +27,11 @@ app.conf.beat_schedule = {
         "task": "complaints.close_month",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
+    # daily at 09:05 Beijing: last month's operating statements not published by their due day
+    "disclosure.flag_overdue": {
+        "task": "disclosure.flag_overdue",
+        "schedule": crontab(minute=5, hour=9),
+    },
     "registry.purge_signup_attempts": {
         "task": "registry.purge_signup_attempts",
         "schedule": crontab(minute=17, hour=3),

@@ -54,20 +54,23 @@ def deadline(period: str) -> dt.datetime:
 def statement_states(
     *, compound_ids: list[int], period: str, now: dt.datetime | None = None
 ) -> dict[int, str]:
-    """Each compound's state for the month's operating statement (one query): on_time, late, missing, pending."""
+    """Each compound's state for the month's operating statement as of `now` (one query): on_time, late,
+    missing, pending."""
+    now = now or timezone.now()
     first = dict(
         Disclosure.objects.filter(
             compound_id__in=compound_ids,
             kind=Kind.OPERATING_STATEMENT,
             period=period,
             status__in=[Status.PUBLISHED, Status.SUPERSEDED],
+            published_at__lte=now,
         )
         .values("compound_id")
         .annotate(first=Min("published_at"))
         .values_list("compound_id", "first")
     )
     limit = deadline(period)
-    passed = (now or timezone.now()) >= limit
+    passed = now >= limit
     states = {}
     for cid in compound_ids:
         at = first.get(cid)
