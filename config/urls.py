@@ -25,6 +25,7 @@ urlpatterns = [
     path("voting/", include("voting.urls")),
     path("complaints/figures/", include("complaints.figure_urls")),
     path("complaints/", include("complaints.urls")),
+    path("disclosure/", include("disclosure.urls")),
     path("", include("registry.urls")),
 ]
 

@@ -2,7 +2,8 @@
 version chain, the last published balance, and income and expense by month and category (SQL over lines)."""
 
 from collections import defaultdict
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet, Sum
@@ -11,7 +12,7 @@ from django.http import Http404
 from disclosure.labels import Status
 from disclosure.models import Cosign, Disclosure, FeeCap, StatementLine
 from disclosure.permissions import disclosure_visible_q
-from registry.models import Compound, User
+from registry.models import Compound, Unit, User
 
 
 def _with_related(qs: QuerySet[Disclosure]) -> QuerySet[Disclosure]:
@@ -105,3 +106,52 @@ def operating_by_month(*, compound: Compound, first: str = "", last: str = "") -
         series = out[r["direction"]].setdefault(r["category"], [Decimal("0.00")] * len(months))
         series[index[r["disclosure__period"]]] += r["total"]
     return {"months": months, "income": dict(out["income"]), "expense": dict(out["expense"])}
+
+
+@dataclass(frozen=True)
+class UnitShare:
+    """An owner's unit and its share of the maintenance fund: area / compound area × balance."""
+
+    unit_number: str
+    room: str
+    area: Decimal
+    share: Decimal
+
+
+def fund_latest(*, compound: Compound) -> Disclosure | None:
+    """The compound's latest published maintenance-fund account."""
+    return (
+        Disclosure.objects.filter(compound=compound, kind="maintenance_fund", status=Status.PUBLISHED)
+        .order_by("-period", "-pk")
+        .first()
+    )
+
+
+def fund_shares_of(*, user: User, compound: Compound, fund: Disclosure | None) -> list[UnitShare]:
+    """The user's own units in the compound with their share of the fund's closing balance (unit area / the
+    compound's total area, rounded half up to the fen); empty without a published account or an area."""
+    from django.db.models.functions import Coalesce
+
+    from registry.permissions import jurisdiction
+    from registry.selectors import compound_stats
+
+    owned = jurisdiction(user).owned_units
+    if fund is None or fund.closing_balance is None or not owned:
+        return []
+    total = compound_stats(compound=compound).area_total
+    if not total:
+        return []
+    area = Coalesce("registered_area", "surveyed_area", "contract_area")
+    units = (
+        Unit.objects.filter(compound=compound, pk__in=sorted(owned)).annotate(a=area).order_by("unit_number")
+    )
+    return [
+        UnitShare(
+            unit_number=u.unit_number,
+            room=u.room,
+            area=u.a,
+            share=(u.a * fund.closing_balance / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        )
+        for u in units
+        if u.a is not None
+    ]
