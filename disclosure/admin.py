@@ -243,7 +243,9 @@ class DisclosureAdmin(GuardedAdmin):
         obj.pk = obj.id = created.pk
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        """Lines are written by the service from the content; nothing else to save."""
+        """Lines are written by the service from the content; the read-only inline saves nothing."""
+        for formset in formsets:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def delete_model(self, request: HttpRequest, obj: Disclosure) -> None:
         disclosure_delete(actor=request.user, disclosure=obj)

@@ -1,6 +1,6 @@
 """Disclosure pages, mounted at /disclosure/ (app_name "disclosure"), phone first: a compound's records by kind
 and month with a chart of income and expense by month and category, one record with its history of
-corrections and an objection button, a printable A4 notice and an XLSX export; each owner's share of the
+corrections, an objection button (owners) and a co-sign button (committee members), a printable A4 notice and an XLSX export; each owner's share of the
 maintenance fund. Thin: records resolved through disclosure.selectors (missing and not visible: the same 404),
 one service call per form."""
 
@@ -23,7 +23,7 @@ from openpyxl.styles import Font
 from config.errors import ApplicationError, Forbidden
 from config.spreadsheets import xlsx_put
 from disclosure.labels import Kind, LineCategory, Status
-from disclosure.permissions import may_edit, may_object
+from disclosure.permissions import may_cosign, may_edit, may_object
 from disclosure.presenting import present
 from disclosure.selectors import (
     disclosure_get_visible,
@@ -33,7 +33,7 @@ from disclosure.selectors import (
     fund_shares_of,
     operating_by_month,
 )
-from disclosure.services.records import disclosure_object
+from disclosure.services.records import disclosure_cosign, disclosure_object
 from registry.selectors import compound_get_visible, compound_list_visible_to
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -106,6 +106,16 @@ def compound_page(request: HttpRequest, code: str) -> HttpResponse:
 def record_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     """One record, its content, its versions (what it corrects, what corrected it) and the objection form."""
     d = disclosure_get_visible(user=request.user, disclosure_id=disclosure_id)
+    if request.method == "POST" and request.POST.get("action") == "cosign":
+        try:
+            disclosure_cosign(actor=request.user, disclosure=d)
+        except Forbidden as e:
+            raise PermissionDenied(e.message) from e
+        except ApplicationError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, _("已会签。"))
+        return redirect("disclosure:record", disclosure_id=d.pk)
     form = ObjectionForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -128,6 +138,8 @@ def record_page(request: HttpRequest, disclosure_id: int) -> HttpResponse:
         "versions": disclosure_versions(user=request.user, disclosure=d),
         "form": form,
         "may_object": may_object(user=request.user, disclosure=d),
+        "may_cosign": may_cosign(user=request.user, disclosure=d)
+        and not any(c.user_id == request.user.pk for c in d.cosigns.all()),
         "may_edit": may_edit(user=request.user, disclosure=d) and d.status == Status.DRAFT,
     }
     return render(request, "disclosure/record.html", context, status=status)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -186,6 +186,8 @@ def disclosure_update(
         new_period, parsed = disclosure_validate(
             compound=d.compound, kind=d.kind, period=d.period if period is None else period, data=data
         )
+        if d.supersedes_id is None:
+            _refuse_second_original(d.compound, d.kind, new_period)
         _apply(d, new_period, parsed)
         d.save()
         _write_lines(d, parsed)
@@ -322,13 +324,16 @@ def disclosure_cosign(*, actor: User, disclosure: Disclosure) -> Cosign:
     """A member of the compound's current committee co-signs the record (once); writes an audit row."""
     if not may_cosign(user=actor, disclosure=disclosure):
         raise Forbidden(_("只有本小区业主委员会的成员可以会签。"), code="forbidden")
-    with transaction.atomic():
-        if Cosign.objects.filter(disclosure=disclosure, user=actor).exists():
-            raise WrongState(_("您已会签过该记录。"), code="already_cosigned", extra={"id": disclosure.pk})
-        cosign = Cosign.objects.create(disclosure=disclosure, user=actor)
-        audit_record(
-            actor=actor, verb="disclosure.cosign", target=disclosure, compound_id=disclosure.compound_id
-        )
+    try:
+        with transaction.atomic():
+            cosign = Cosign.objects.create(disclosure=disclosure, user=actor)
+            audit_record(
+                actor=actor, verb="disclosure.cosign", target=disclosure, compound_id=disclosure.compound_id
+            )
+    except IntegrityError:  # unique (record, member): co-signed already
+        raise WrongState(
+            _("您已会签过该记录。"), code="already_cosigned", extra={"id": disclosure.pk}
+        ) from None
     return cosign
 
 

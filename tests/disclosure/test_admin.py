@@ -267,3 +267,43 @@ def test_fee_caps_are_kept_by_the_city_only(dworld, admin_user):
     browser_as(admin_user).post(url, {"use": "residential", "grade": "一级", "cap": "3.00", "note": ""})
     cap.refresh_from_db()
     assert cap.cap == Decimal("3.00")
+
+
+def test_the_firm_adds_a_draft_in_the_admin_through_the_service(dworld):
+    import json
+
+    from registry.models import AuditEvent
+
+    response = browser_as(dworld.firm_a).post(
+        "/admin/disclosure/disclosure/add/",
+        {
+            "compound": dworld.compound_a.pk,
+            "kind": "operating_statement",
+            "period": "2026-10",
+            "content": json.dumps(content_of(statement())),
+            "lines-TOTAL_FORMS": "0",
+            "lines-INITIAL_FORMS": "0",
+        },
+    )
+    d = Disclosure.objects.get()
+    assert response.status_code == HTTPStatus.FOUND
+    assert (d.status, d.author, d.closing_balance) == (Status.DRAFT, dworld.firm_a, Decimal("17180.00"))
+    assert StatementLine.objects.filter(disclosure=d).count() == 3
+    assert AuditEvent.objects.filter(verb="disclosure.create", target_id=str(d.pk)).count() == 1
+    assert browser_as(dworld.firm_a).get(f"/admin/disclosure/disclosure/{d.pk}/change/").status_code == 200
+
+
+def test_another_firm_cannot_add_for_the_compound_in_the_admin(dworld):
+    import json
+
+    response = browser_as(dworld.firm_b).post(
+        "/admin/disclosure/disclosure/add/",
+        {
+            "compound": dworld.compound_a.pk,
+            "kind": "operating_statement",
+            "period": "2026-10",
+            "content": json.dumps(content_of(statement())),
+        },
+    )
+    assert response.status_code == HTTPStatus.OK  # the compound is not among its choices
+    assert Disclosure.objects.count() == 0

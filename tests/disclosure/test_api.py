@@ -359,3 +359,18 @@ def test_only_owners_object_and_only_to_published_records(dworld, october):
     )
     assert firm.status_code == HTTPStatus.FORBIDDEN
     assert Complaint.objects.count() == 0
+
+
+def test_a_draft_cannot_be_moved_onto_a_published_month(dworld, october):
+    _publish(dworld.firm_a, october)
+    november = _post(
+        dworld.firm_a, statement(period="2026-11", opening="17180.00", closing="22360.00")
+    ).json()["id"]
+    before = _state()
+    response = api_as(dworld.firm_a).patch(
+        f"/api/v1/disclosures/{november}/",
+        {**statement(period="2026-10", opening="0.00", closing="5180.00")},
+        format="json",
+    )
+    assert (response.status_code, response.json()["code"]) == (HTTPStatus.CONFLICT, "already_published")
+    assert _state() == before

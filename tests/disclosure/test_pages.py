@@ -164,3 +164,23 @@ def test_the_owner_home_links_to_the_disclosures(dworld):
 
 def test_the_pages_need_a_sign_in(dworld):
     assert browser_as(None).get(PAGE_A).status_code == HTTPStatus.FOUND
+
+
+def test_a_committee_member_cosigns_from_the_record_page(dworld):
+    d = disclosure_create(
+        actor=dworld.firm_a,
+        compound=dworld.compound_a,
+        kind="operating_statement",
+        period="2026-10",
+        data=content_of(statement()),
+    )
+    client = browser_as(dworld.bob)
+    assert 'id="cosign"' in client.get(f"/disclosure/record/{d.pk}/").content.decode()
+    response = client.post(f"/disclosure/record/{d.pk}/", {"action": "cosign"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert list(Cosign.objects.filter(disclosure=d).values_list("user__username", flat=True)) == ["bob"]
+    assert 'id="cosign"' not in client.get(f"/disclosure/record/{d.pk}/").content.decode()
+    # alice is no committee member
+    assert (
+        browser_as(dworld.alice).post(f"/disclosure/record/{d.pk}/", {"action": "cosign"}).status_code == 404
+    )
