@@ -176,7 +176,7 @@ def test_the_list_filters_by_kind_and_month_in_few_queries(dworld, october, djan
     _post(dworld.firm_a, statement(period="2026-11", opening="17180.00", closing="22360.00"))
     client = api_as(dworld.alice)
     client.get(LIST_A)  # the token and jurisdiction warm
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = client.get(LIST_A, {"kind": "operating_statement", "period": "2026-10"})
     assert [r["period"] for r in response.json()["results"]] == ["2026-10"]
     assert client.get(LIST_A, {"kind": "fee_standard"}).json()["results"] == []

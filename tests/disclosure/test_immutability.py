@@ -141,3 +141,26 @@ def test_admin_of_a_superuser_cannot_change_a_published_record_either(published,
     response = client.post(f"/admin/disclosure/disclosure/{published.pk}/change/", {"period": "2026-09"})
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert _snapshot(published) == before
+
+
+def test_the_content_hash_is_recomputable_from_what_the_record_says(published, dworld):
+    from disclosure.content import content_hash
+
+    stored = Disclosure.objects.get(pk=published.pk)
+    assert stored.content_hash == content_hash(
+        compound_code=dworld.compound_a.code,
+        kind=stored.kind,
+        period=stored.period,
+        content=stored.content,
+        supersedes=None,
+        reason="",
+    )
+    tampered = {**stored.content, "owners_share": "5181.00"}
+    assert stored.content_hash != content_hash(
+        compound_code=dworld.compound_a.code,
+        kind=stored.kind,
+        period=stored.period,
+        content=tampered,
+        supersedes=None,
+        reason="",
+    )

@@ -184,3 +184,20 @@ def test_a_committee_member_cosigns_from_the_record_page(dworld):
     assert (
         browser_as(dworld.alice).post(f"/disclosure/record/{d.pk}/", {"action": "cosign"}).status_code == 404
     )
+
+
+def test_the_compound_page_costs_the_same_whatever_the_months(
+    dworld, two_months, django_assert_max_num_queries
+):
+    client = browser_as(dworld.alice)
+    client.get(PAGE_A)
+    with django_assert_max_num_queries(10):
+        client.get(PAGE_A)
+    _published(
+        dworld,
+        statement(period="2026-12", opening="17880.00", closing="23060.00"),
+        period="2026-12",
+    )
+    with django_assert_max_num_queries(10):
+        response = client.get(PAGE_A)
+    assert len(response.context["records"]) == 3
