@@ -16,9 +16,9 @@
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v.toFixed(2); } },
       legend: { type: "scroll", top: 0 },
-      grid: { left: 56, right: 12, top: 40, bottom: 32 },
+      grid: { left: 56, right: 12, top: 48, bottom: 32 },
       xAxis: { type: "category", data: data.months },
-      yAxis: { type: "value", name: "元" },
+      yAxis: { type: "value" },
       series: data.series.map(function (s) {
         return { name: s.name, type: "bar", stack: s.stack, data: s.data };
       }),
