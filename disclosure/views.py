@@ -22,8 +22,9 @@ from openpyxl.styles import Font
 
 from config.errors import ApplicationError, Forbidden
 from config.spreadsheets import xlsx_put
+from disclosure.figures import disclosure_month, figures_body
 from disclosure.labels import Kind, LineCategory, Status
-from disclosure.permissions import may_cosign, may_edit, may_object
+from disclosure.permissions import may_cosign, may_edit, may_object, may_read_figures
 from disclosure.presenting import present
 from disclosure.selectors import (
     disclosure_get_visible,
@@ -53,9 +54,11 @@ class ObjectionForm(forms.Form):
 def compounds(request: HttpRequest) -> HttpResponse:
     """The compounds whose disclosures one reads; straight to the compound when there is only one."""
     found = list(compound_list_visible_to(user=request.user).order_by("code")[:200])
-    if len(found) == 1:
+    if len(found) == 1 and not may_read_figures(request.user):
         return redirect("disclosure:compound", code=found[0].code)
-    return render(request, "disclosure/compounds.html", {"compounds": found})
+    return render(
+        request, "disclosure/compounds.html", {"compounds": found, "figures": may_read_figures(request.user)}
+    )
 
 
 def _chart(compound: Any) -> dict[str, Any]:
@@ -191,3 +194,23 @@ def record_xlsx(request: HttpRequest, disclosure_id: int) -> HttpResponse:
     filename = f"disclosure-{d.compound.code}-{d.kind}-{d.period or d.pk}-{d.pk}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+@require_GET
+def figures_page(request: HttpRequest) -> HttpResponse:
+    """Officials: a region's on-time disclosure of monthly statements (the region and its next level down,
+    each drilling down), the same figures as GET /api/v1/stats/disclosure/."""
+    try:
+        month = disclosure_month(
+            user=request.user,
+            region_code=request.GET.get("region", ""),
+            month_text=request.GET.get("month", ""),
+        )
+    except Forbidden as e:
+        raise PermissionDenied(e.message) from e
+    except ApplicationError as e:
+        messages.error(request, e.message)
+        return redirect("disclosure:figures")
+    body = figures_body(month)
+    return render(request, "disclosure/figures.html", {"body": body, "region": month.region})

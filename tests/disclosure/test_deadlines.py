@@ -176,3 +176,16 @@ def test_the_stats_api_refuses_a_bad_month(month):
     world, _c, _d = month
     response = api_as(world.official_district).get("/api/v1/stats/disclosure/", {"month": "2026-13"})
     assert (response.status_code, response.json()["code"]) == (HTTPStatus.BAD_REQUEST, "invalid")
+
+
+def test_the_officials_figures_page(month):
+    from tests.conftest import browser_as
+
+    world, _c, d = month
+    _statement(world.firm_b, d, at(17, 9))
+    response = browser_as(world.official_district).get("/disclosure/figures/", {"month": "2026-10"})
+    assert response.status_code == HTTPStatus.OK
+    html = response.content.decode()
+    assert "2/4 50.00%" in html
+    assert "?region=370212002&amp;month=2026-10" in html
+    assert browser_as(world.alice).get("/disclosure/figures/").status_code == HTTPStatus.FORBIDDEN
