@@ -38,6 +38,11 @@ app.conf.beat_schedule = {
         "task": "partybuilding.flag_overdue_follow_ups",
         "schedule": crontab(minute=5, hour=8),
     },
+    # daily at 09:05 Beijing: last month's operating statements not published by their due day
+    "disclosure.flag_overdue": {
+        "task": "disclosure.flag_overdue",
+        "schedule": crontab(minute=5, hour=9),
+    },
     "registry.purge_signup_attempts": {
         "task": "registry.purge_signup_attempts",
         "schedule": crontab(minute=17, hour=3),

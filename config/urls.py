@@ -21,12 +21,14 @@ urlpatterns = [
     path("api/v1/", include("voting.api_urls")),
     path("api/v1/", include("complaints.api_urls")),
     path("api/v1/", include("partybuilding.api_urls")),
+    path("api/v1/", include("disclosure.api_urls")),
     path("open311/v2/", include("complaints.open311_urls")),
     path("voting/", include("voting.urls")),
     path("complaints/figures/", include("complaints.figure_urls")),
     path("overview/", include("overview.urls")),
     path("complaints/", include("complaints.urls")),
     path("party/", include("partybuilding.urls")),
+    path("disclosure/", include("disclosure.urls")),
     path("", include("registry.urls")),
 ]
 

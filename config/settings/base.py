@@ -298,6 +298,10 @@ COMPLAINT_MAX_UPLOAD_BYTES = env.int(
 )
 # Complaints figures: whether "basically satisfied" (基本满意) counts towards the satisfaction rate.
 COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED = env.bool("COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED", default=True)
+# Disclosure: monthly operating statements are due by this day of the following month (Beijing time); the kinds
+# of record that need a co-sign by the owners' committee (when one is in office) before they are published.
+DISCLOSURE_DUE_DAY = env.int("DISCLOSURE_DUE_DAY", default=15)
+DISCLOSURE_COSIGN_KINDS = env.list("DISCLOSURE_COSIGN_KINDS", default=["maintenance_fund"])
 
 REGISTRATION_FEED_URL = env("REGISTRATION_FEED_URL", default="")
 REGISTRATION_FEED_DIR = env("REGISTRATION_FEED_DIR", default="")

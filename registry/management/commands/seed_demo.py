@@ -2,7 +2,7 @@
 
 Generates the demo files when missing, loads them through the real import paths (master data, then the
 registration feed), then creates demo logins, a filed owners' committee, a few maintenance records and about a
-month of complaints (complaints.demo) through the real services. Running it again changes nothing and prints the same logins.
+month of complaints (complaints.demo) and a year of disclosures (disclosure.demo) through the real services. Running it again changes nothing and prints the same logins.
 """
 
 import datetime as dt
@@ -124,6 +124,7 @@ class Command(BaseCommand):
             )
             self._maintenance(compound=compound, actor=firm_user)
             self._complaints(seed=seed, district=district, owners=owners, firm_user=firm_user)
+            self._disclosure(seed=seed, district=district, owners=owners, firm_user=firm_user)
             self._party(compound=compound, owners=owners, firm_user=firm_user, official=street_official)
             self._overview()
         except ApplicationError as e:
@@ -304,6 +305,22 @@ class Command(BaseCommand):
 
         rows, seconds = figures_refresh()
         self.stdout.write(f"overview: figures of {rows:,} compounds ({seconds:.1f}s)")
+
+    def _disclosure(self, *, seed: int, district: str, owners: list[User], firm_user: User) -> None:
+        """A year of disclosures up to last month for the demo firm's compounds (disclosure.demo), once."""
+        from django.utils import timezone
+
+        from disclosure.demo import demo_disclosure_seed
+
+        count = demo_disclosure_seed(
+            compounds=Compound.objects.filter(code__startswith=f"QD-{district}-").order_by("code"),
+            now=timezone.now().replace(second=0, microsecond=0),
+            firm=firm_user,
+            committee=owners[0] if owners else None,
+            seed=seed,
+            password=DEMO_PASSWORD,
+        )
+        self.stdout.write(f"disclosure: published {count} records" + ("" if count else " (already present)"))
 
     @staticmethod
     def _describe(unit) -> str:  # noqa: ANN001 - a Unit from owner_home
