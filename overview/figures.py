@@ -39,13 +39,22 @@ FIGURES = (
     "equipment",
     "equipment_overdue",
     "complaints_open",
+    "disclosure_due",
+    "disclosure_on_time",
+    "disclosure_late",
+    "party_branches",
+    "committees_seated",
+    "committees_above_half",
 )
 
 REGION_SQL = """
 SELECT {key} AS key, count(*), sum(f.units), sum(f.area), sum(f.units_registered),
        count(f.committee_until), sum(f.assemblies_held), sum(f.heads_participating), sum(f.heads_total),
        sum(f.motions_adopted), sum(f.motions_decided), sum(f.equipment), sum(f.equipment_overdue),
-       sum(f.complaints_open), min(f.refreshed_at)
+       sum(f.complaints_open), sum(f.disclosure_due), sum(f.disclosure_on_time), sum(f.disclosure_late),
+       count(*) FILTER (WHERE f.party_branch), count(*) FILTER (WHERE f.committee_seats > 0),
+       count(*) FILTER (WHERE f.committee_seats > 0 AND f.committee_party_seats * 2 > f.committee_seats),
+       min(f.refreshed_at)
   FROM overview_compoundfigure f
   JOIN registry_compound c ON c.id = f.compound_id
   JOIN registry_region r ON r.id = c.community_id

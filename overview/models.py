@@ -28,6 +28,16 @@ class CompoundFigure(models.Model):
     equipment = models.IntegerField(_("设施设备"), default=0)
     equipment_overdue = models.IntegerField(_("维保逾期设备"), default=0)
     complaints_open = models.IntegerField(_("未办结投诉"), default=0)
+    # last month's operating statement (disclosure): due when a firm serves the compound; on time or late once
+    # published (neither: missing after the due day, pending before it)
+    disclosure_due = models.IntegerField(_("上月应公开经营收支"), default=0)
+    disclosure_on_time = models.IntegerField(_("上月按时公开"), default=0)
+    disclosure_late = models.IntegerField(_("上月逾期公开"), default=0)
+    # party building: a compound branch, a project branch, the committee in office's seats and party seats
+    party_branch = models.BooleanField(_("小区党支部"), default=False)
+    project_branch = models.BooleanField(_("项目党支部"), default=False)
+    committee_seats = models.IntegerField(_("业委会委员"), default=0)
+    committee_party_seats = models.IntegerField(_("业委会中的党员"), default=0)
     refreshed_at = models.DateTimeField(_("刷新时间"))
 
     class Meta:

@@ -6,7 +6,12 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
+from complaints.figures import previous_month
 from complaints.labels import OPEN_STATES
+from disclosure.figures import deadline, period_of
+from disclosure.labels import Kind as DisclosureKind
+from disclosure.labels import Status as DisclosureStatus
+from partybuilding.labels import OrganisationKind
 from registry.models import Equipment, OwnersCommittee
 from voting.models import Assembly
 
@@ -17,11 +22,17 @@ REFRESH_SQL = """
 INSERT INTO overview_compoundfigure AS f (
     compound_id, units, area, units_registered, committee_until, assemblies_held, heads_participating,
     heads_total, motions_adopted, motions_decided, last_assembly_at, equipment, equipment_overdue,
-    complaints_open, refreshed_at)
+    complaints_open, disclosure_due, disclosure_on_time, disclosure_late, party_branch, project_branch,
+    committee_seats, committee_party_seats, refreshed_at)
 SELECT c.id, coalesce(u.units, 0), coalesce(u.area, 0), coalesce(r.units, 0), k.until,
        coalesce(a.held, 0), coalesce(a.heads_participating, 0), coalesce(a.heads_total, 0),
        coalesce(a.adopted, 0), coalesce(a.decided, 0), a.last_at,
-       coalesce(e.total, 0), coalesce(e.overdue, 0), coalesce(q.open, 0), %(now)s
+       coalesce(e.total, 0), coalesce(e.overdue, 0), coalesce(q.open, 0),
+       (c.property_firm_id IS NOT NULL)::int,
+       coalesce(c.property_firm_id IS NOT NULL AND d.first < %(deadline)s, false)::int,
+       coalesce(c.property_firm_id IS NOT NULL AND d.first >= %(deadline)s, false)::int,
+       coalesce(o.branch, false), coalesce(o.project, false), coalesce(ks.seats, 0), coalesce(ks.party, 0),
+       %(now)s
   FROM registry_compound c
   LEFT JOIN (SELECT compound_id, count(*) AS units,
                     sum(coalesce(registered_area, surveyed_area, contract_area, 0)) AS area
@@ -53,6 +64,21 @@ SELECT c.id, coalesce(u.units, 0), coalesce(u.area, 0), coalesce(r.units, 0), k.
                FROM registry_equipment WHERE status <> %(retired)s GROUP BY compound_id) e ON e.compound_id = c.id
   LEFT JOIN (SELECT compound_id, count(*) AS open FROM complaints_complaint
               WHERE status = ANY(%(open)s) GROUP BY compound_id) q ON q.compound_id = c.id
+  LEFT JOIN (SELECT compound_id, min(published_at) AS first FROM disclosure_disclosure
+              WHERE kind = %(statement)s AND period = %(period)s AND status = ANY(%(published_states)s)
+              GROUP BY compound_id) d ON d.compound_id = c.id
+  LEFT JOIN (SELECT compound_id, bool_or(kind = %(compound_branch)s) AS branch,
+                    bool_or(kind = %(project_branch)s) AS project
+               FROM partybuilding_organisation WHERE compound_id IS NOT NULL GROUP BY compound_id) o
+         ON o.compound_id = c.id
+  LEFT JOIN (SELECT DISTINCT ON (compound_id) compound_id, id FROM registry_ownerscommittee
+              WHERE filing_status <> %(dissolved)s AND term_starts_on <= %(today)s AND term_ends_on > %(today)s
+              ORDER BY compound_id, term_starts_on DESC) kc ON kc.compound_id = c.id
+  LEFT JOIN (SELECT m.committee_id, count(*) AS seats, count(pm.id) AS party
+               FROM registry_committeemember m
+               JOIN registry_owner w ON w.id = m.owner_id
+               LEFT JOIN partybuilding_member pm ON pm.user_id = w.user_id
+              GROUP BY m.committee_id) ks ON ks.committee_id = kc.id
 ON CONFLICT (compound_id) DO UPDATE SET
     units = excluded.units, area = excluded.area, units_registered = excluded.units_registered,
     committee_until = excluded.committee_until, assemblies_held = excluded.assemblies_held,
@@ -60,6 +86,10 @@ ON CONFLICT (compound_id) DO UPDATE SET
     motions_adopted = excluded.motions_adopted, motions_decided = excluded.motions_decided,
     last_assembly_at = excluded.last_assembly_at, equipment = excluded.equipment,
     equipment_overdue = excluded.equipment_overdue, complaints_open = excluded.complaints_open,
+    disclosure_due = excluded.disclosure_due, disclosure_on_time = excluded.disclosure_on_time,
+    disclosure_late = excluded.disclosure_late, party_branch = excluded.party_branch,
+    project_branch = excluded.project_branch, committee_seats = excluded.committee_seats,
+    committee_party_seats = excluded.committee_party_seats,
     refreshed_at = excluded.refreshed_at
 """
 
@@ -68,8 +98,12 @@ REFRESH_LOCK = 0x6F76657276696577  # "overview"
 
 
 def figures_refresh(*, now: dt.datetime | None = None) -> tuple[int, float]:
-    """Recompute every compound's overview row; returns (rows written, seconds)."""
+    """Recompute every compound's overview row (disclosure: last month's operating statement as of `now`);
+    returns (rows written, seconds)."""
     now = now or timezone.now()
+    period = period_of(
+        previous_month(timezone.localtime(now).date().replace(day=1))
+    )  # last month's statement
     params = {
         "now": now,
         "today": timezone.localtime(now).date(),
@@ -79,6 +113,12 @@ def figures_refresh(*, now: dt.datetime | None = None) -> tuple[int, float]:
         "in_service": Equipment.Status.IN_SERVICE,
         "retired": Equipment.Status.RETIRED,
         "open": sorted(str(s) for s in OPEN_STATES),
+        "statement": DisclosureKind.OPERATING_STATEMENT,
+        "period": period,
+        "deadline": deadline(period),
+        "published_states": [DisclosureStatus.PUBLISHED, DisclosureStatus.SUPERSEDED],
+        "compound_branch": OrganisationKind.COMPOUND_BRANCH,
+        "project_branch": OrganisationKind.PROJECT_BRANCH,
     }
     t = time.monotonic()
     with transaction.atomic(), connection.cursor() as cur:

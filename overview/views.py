@@ -90,6 +90,8 @@ def _lists(row: Row, *, own_code: str) -> dict[str, str]:
         "assemblies": admin("voting/assembly", status="published"),
         "equipment_overdue": admin("registry/equipment", overdue="yes"),
         "complaints": f"/complaints/figures/?region={region}" if region else "",
+        "disclosure": f"/disclosure/figures/?region={region}" if region else "",
+        "party": f"/api/v1/stats/party-coverage/?region={region}" if region else "",
     }
 
 
@@ -113,6 +115,13 @@ def _cells(row: Row) -> list[Any]:
         rate_text(*row.pair("m.satisfaction.num", "m.satisfaction.den")) or "—",
         int(f.get("complaints_open") or 0),
         f"{int(f.get('equipment_overdue') or 0)}/{int(f.get('equipment') or 0)}",
+        "{}/{}（{}）".format(
+            *row.pair("disclosure_on_time", "disclosure_due"),
+            share(*row.pair("disclosure_on_time", "disclosure_due")),
+        )
+        + (_("，逾期 %(n)s") % {"n": int(f.get("disclosure_late") or 0)} if f.get("disclosure_late") else ""),
+        f"{int(f.get('party_branches') or 0)}/{compounds}",
+        "{}/{}".format(*row.pair("committees_above_half", "committees_seated")),
     ]
 
 
@@ -133,6 +142,9 @@ def _header() -> list[str]:
         _("满意率"),
         _("未办结投诉"),
         _("维保逾期/设备"),
+        _("上月经营收支按时公开"),
+        _("小区党支部"),
+        _("业委会党员过半"),
     ]
 
 

@@ -61,7 +61,7 @@ def test_a_street_official_reads_the_street_and_nothing_beyond(chromium, live_se
     # then: the street and its community; not the other street
     assert "中韩街道 一图总览" in text and "海尔路社区" in text
     assert "沙子口" not in text
-    assert page.evaluate("document.querySelector('#region-table tbody tr').children.length") == 15
+    assert page.evaluate("document.querySelector('#region-table tbody tr').children.length") == 18
     # the other street's page and compound card answer "not found"
     other = page.goto(f"{live_server.url}/overview/?region=370212002")
     assert other.status == 404

@@ -9,9 +9,11 @@ The district by hand (tests.conftest's world, plus what each test adds through `
      assembly with 4 owners: motion 1 adopted with 3 participating, motion 2 rejected with 2.
   B: unit 0101 (carol, signed up) — 1 unit, 110.00 m², 1 registered; no committee; a camera overdue;
      one open complaint.
+  A's firm published last month's operating statement on time; B's has not (both are due). A has a compound
+  party branch, and bob — its committee's one member — is a party member.
 District: 2 compounds, 5 units, 500.75 m², 3 registered (60.00%), committees 1/2 (50.00%), assemblies 1,
 participation 3/4 (75.00%), motions adopted 1/2, equipment 3 counted with 2 overdue, open complaints 2,
-complaints this month 3.
+complaints this month 3, statements on time 1/2, branches 1/2, committees above half 1/1.
 """
 
 import datetime as dt
@@ -24,11 +26,14 @@ import pytest
 from django.utils import timezone
 
 from complaints.services.cases import complaint_file, complaint_transition
+from disclosure.services.records import disclosure_create, disclosure_publish
 from overview.figures import compound_search, hull, map_points, region_overview, street_hulls
 from overview.models import CompoundFigure
 from overview.services import figures_refresh
+from partybuilding.models import Member, Organisation
 from registry.models import CommitteeMember, Equipment, Owner, OwnersCommittee, Region
 from tests.conftest import browser_as
+from tests.disclosure.conftest import statement
 from voting.models import Assembly, Motion, MotionResult
 
 PAGE = "/overview/"
@@ -49,7 +54,8 @@ def _equipment(compound, seq, category, name, *, due, status=Equipment.Status.IN
 
 
 @pytest.fixture
-def district(world):
+def district(world, settings):
+    settings.DISCLOSURE_DUE_DAY = 31  # last month's statement is due at the end of this month: on time today
     today = timezone.localdate()
     a, b = world.compound_a, world.compound_b
     committee = OwnersCommittee.objects.create(
@@ -106,6 +112,21 @@ def district(world):
             heads_abstain=0,
             outcome=outcome,
         )
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    record = disclosure_create(
+        actor=world.firm_a,
+        compound=a,
+        kind="operating_statement",
+        period=last_month,
+        data={
+            k: v for k, v in statement(period=last_month).items() if k not in ("compound", "kind", "period")
+        },
+    )
+    disclosure_publish(actor=world.firm_a, disclosure=record)
+    branch = Organisation.objects.create(
+        code="ZB-QD-370212-0001", name="逸景公馆党支部", kind="compound_branch", compound=a
+    )
+    Member.objects.create(user=world.bob, organisation=branch)
     figures_refresh()
     return world
 
@@ -138,6 +159,12 @@ def test_the_refresh_writes_each_compounds_figures(district):
     assert (a.equipment, a.equipment_overdue, a.complaints_open) == (2, 1, 1)
     assert (b.units, b.area, b.units_registered, b.committee_until) == (1, Decimal("110.00"), 1, None)
     assert (b.assemblies_held, b.equipment, b.equipment_overdue, b.complaints_open) == (0, 1, 1, 1)
+    # last month's statement: A published on time, B not yet; A has a branch and its one committee member is
+    # a party member
+    assert (a.disclosure_due, a.disclosure_on_time, a.disclosure_late) == (1, 1, 0)
+    assert (b.disclosure_due, b.disclosure_on_time, b.disclosure_late) == (1, 0, 0)
+    assert (a.party_branch, a.committee_seats, a.committee_party_seats) == (True, 1, 1)
+    assert (b.party_branch, b.committee_seats) == (False, 0)
 
 
 def test_a_second_refresh_clears_what_no_longer_holds(district):
@@ -174,6 +201,8 @@ def test_the_district_sums_its_streets_and_never_averages(district, django_asser
         2,
     ]
     assert (f["complaints_open"], f["m.cases"], f["m.cancelled"]) == (2, 3, 1)
+    assert [f[k] for k in ("disclosure_due", "disclosure_on_time", "disclosure_late")] == [2, 1, 0]
+    assert [f[k] for k in ("party_branches", "committees_seated", "committees_above_half")] == [1, 1, 1]
     # and each street holds one compound
     streets = {row.code: row.figures for row in ov.children}
     assert streets["370212001"]["units"] == 4 and streets["370212001"]["committees"] == 1
