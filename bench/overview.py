@@ -1,5 +1,6 @@
-"""Benchmark: the officials' overview (一图总览) at Qingdao's scale — 2.43 M units in 4,050 compounds and a
-year of complaints — and, at the same scale, the pages everyone opens every day.
+"""Benchmark: the officials' overview (一图总览) at Qingdao's scale — 2.43 M units in 4,050 compounds, a
+year of complaints and a year of operating statements — and, at the same scale, the pages everyone opens every
+day.
 
     .venv/bin/python bench/overview.py --dir /work/benchdata/bench-scopes   # reuse bench/scopes.py's kept city
     .venv/bin/python bench/overview.py --units 20000 --small 5000          # quick
@@ -11,7 +12,9 @@ set-based SQL (`--cases-per-month`, default 100,000 for the city — Qingdao's w
 Urumqi's 2,918 a month — and proportionally fewer for the small one), filed over the last twelve Beijing months
 up to now, with their outcomes on the case rows (the overview reads those and complaints' figure cells; the
 timelines and clocks behind them are bench/complaints.py's business), the figure cells rebuilt once after the
-load, then the overview figures refreshed.
+load, then the overview figures refreshed; and a year of monthly operating statements for every compound a firm
+serves (three lines each, published the way the service publishes: ~90 % by the due day, some late, ~3 %
+missing).
 
 Then, in one child process per database (Django's test Client in-process: server time, no network, warm):
   (a) the refresh of the per-compound figures (overview.services.figures_refresh: one upsert of every
@@ -77,6 +80,34 @@ FROM (
 
 CELL_TRIGGERS = ("complaints_figure_cells", "complaints_figure_cells_change")
 
+# A year of monthly operating statements for every compound a firm serves: drafts with three lines each, then
+# published the way the service publishes (draft → published, stamped) — ~90 % by the due day (the 15th of the
+# next month), ~7 % later, ~3 % never (missing). Amounts add up (income 8,200, expense 800, 70/30 shares).
+STATEMENTS_SQL = """
+INSERT INTO disclosure_disclosure (compound_id, kind, period, status, content, opening_balance, closing_balance,
+    firm_id, author_id, created_at, content_hash, reason)
+SELECT c.id, 'operating_statement', to_char(m, 'YYYY-MM'), 'draft', '{"bench": true}'::jsonb, 12000.00, 17180.00,
+       c.property_firm_id, %(author)s, now(), '', ''
+  FROM registry_compound c
+  CROSS JOIN generate_series(%(first)s::date, %(last)s::date, interval '1 month') m
+ WHERE c.property_firm_id IS NOT NULL AND (c.id * 31 + extract(month FROM m)::int) %% 100 >= 3
+   AND NOT EXISTS (SELECT 1 FROM disclosure_disclosure x WHERE x.compound_id = c.id AND x.kind = 'operating_statement')
+"""
+LINES_SQL = """
+INSERT INTO disclosure_statementline (disclosure_id, position, direction, category, amount, summary)
+SELECT d.id, l.position, l.direction, l.category, l.amount, l.summary
+  FROM disclosure_disclosure d
+  CROSS JOIN (VALUES (1, 'income', 'advertising', 3000.00, '电梯广告'), (2, 'income', 'parking', 5200.00, '临时停车'),
+                     (3, 'expense', 'other', 800.00, '广告位维护')) AS l (position, direction, category, amount, summary)
+ WHERE d.status = 'draft' AND d.content = '{"bench": true}'::jsonb
+"""
+PUBLISH_SQL = """
+UPDATE disclosure_disclosure SET status = 'published', published_by_id = author_id, content_hash = 'sha256:' || md5(id::text) || md5(period),
+       published_at = (to_date(period, 'YYYY-MM') + interval '1 month')::timestamptz
+                      + CASE WHEN (id * 7) %% 100 < 93 THEN interval '5 days' ELSE interval '20 days' END
+ WHERE status = 'draft' AND content = '{"bench": true}'::jsonb
+"""
+
 # The floor of (a): the overview's figures per district, computed straight from the base tables.
 RAW_FIGURES = """
 WITH comp AS (SELECT c.id, split_part(r.path, '/', 2) AS district
@@ -113,6 +144,32 @@ INSERT INTO registry_user (username, password, is_superuser, first_name, last_na
 SELECT 'bench_complainant_' || g, '!', false, '', '', '', false, true, now() FROM generate_series(1, %(n)s) g
 ON CONFLICT (username) DO NOTHING
 """
+
+
+def _statements(db_url: str) -> str:
+    """Add a year of operating statements once (marker table bench_overview_statements)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('bench_overview_statements') IS NOT NULL").fetchone()[0]:
+            n = conn.execute("SELECT n FROM bench_overview_statements").fetchone()[0]
+            return f"a year of operating statements already loaded ({n:,})"
+        this = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().replace(day=1)
+        last = (this - dt.timedelta(days=1)).replace(day=1)
+        first = last
+        for _ in range(11):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        t = time.monotonic()
+        author = conn.execute("SELECT min(id) FROM registry_user").fetchone()[0]
+        conn.execute(STATEMENTS_SQL, {"author": author, "first": first, "last": last})
+        conn.execute(LINES_SQL)
+        n = conn.execute(PUBLISH_SQL).rowcount
+        conn.execute("VACUUM (ANALYZE) disclosure_disclosure")
+        conn.execute("VACUUM (ANALYZE) disclosure_statementline")
+        conn.execute("CREATE TABLE bench_overview_statements (n bigint)")
+        conn.execute("INSERT INTO bench_overview_statements VALUES (%s)", [n])
+        return f"added {n:,} operating statements ({first:%Y-%m} to {last:%Y-%m}) in {time.monotonic() - t:.0f} s"
 
 
 def _year(db_url: str, *, per_month: int) -> str:
@@ -290,6 +347,7 @@ def main() -> None:
         per_month = max(100, args.cases_per_month * units // args.units)
         print(how, flush=True)
         print(f"  {_year(db_url, per_month=per_month)}", flush=True)
+        print(f"  {_statements(db_url)}", flush=True)
         dbs[units] = db_url
     print("measuring the overview …", flush=True)
     big = _child(db_url=dbs[args.units], redis_url=redis_url, repeat=args.repeat, run_dir=args.dir)
