@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.figures import Counter, current_month, month_children, region_trend
-from complaints.labels import OPEN_STATES
+from complaints.labels import OPEN_STATES, Status
 from complaints.models import Complaint
 from config.errors import Forbidden
 from config.routers import dashboard_connection
@@ -234,7 +234,7 @@ def compound_card(*, user: User, code: str) -> CompoundCard:
                 compound=compound, status=Equipment.Status.IN_SERVICE, next_due_on__lt=today
             ).order_by("next_due_on", "code")[:20]
         ),
-        open_by_status=sorted(counts.items()),
+        open_by_status=[(str(Status(k).label), n) for k, n in sorted(counts.items())],
     )
 
 

@@ -306,6 +306,7 @@ def test_the_compound_card_answers_jinans_question_in_one_screen(district, djang
     assert "4 套房屋" in html and "已注册业主的房屋 2 套（50.00%）" in html
     assert "1号电梯" in html and "东门道闸" not in html  # overdue and in service only
     assert "2026年第一次业主大会" in html
+    assert "已提交：1" in html  # open complaints by status, labelled
     assert refused.status_code == HTTPStatus.NOT_FOUND and owner.status_code == HTTPStatus.FORBIDDEN
 
 
