@@ -160,6 +160,82 @@ def region_overview(*, region: Region, month: dt.date | None = None) -> RegionOv
     )
 
 
+# ------------------------------------------------------------------------------------------- firms
+
+FIRMS_SQL = """
+SELECT fm.uscc, fm.name, count(*), sum(f.units), sum(f.complaints_open), sum(f.disclosure_on_time),
+       sum(f.disclosure_due), coalesce(sum(t.cases), 0), coalesce(sum(t.respond_met), 0),
+       coalesce(sum(t.respond_stopped), 0), coalesce(sum(t.resolve_met), 0), coalesce(sum(t.resolve_stopped), 0),
+       coalesce(sum(t.rated_satisfied), 0), coalesce(sum(t.rated_basically), 0), coalesce(sum(t.rated), 0)
+  FROM overview_compoundfigure f
+  JOIN registry_compound c ON c.id = f.compound_id
+  JOIN registry_region r ON r.id = c.community_id
+  JOIN registry_firm fm ON fm.id = c.property_firm_id
+  LEFT JOIN complaints_figurecell t ON t.compound_id = c.id AND t.month = %(month)s AND t.dim = ''
+ WHERE r.path LIKE %(path)s
+ GROUP BY fm.id, fm.uscc, fm.name
+"""
+
+FIRM_FIGURES = (
+    "compounds",
+    "units",
+    "complaints_open",
+    "disclosure_on_time",
+    "disclosure_due",
+    "cases",
+    "response.num",
+    "response.den",
+    "on_time_resolution.num",
+    "on_time_resolution.den",
+    "rated_satisfied",
+    "rated_basically",
+    "rated",
+)
+
+
+@dataclass
+class FirmRow:
+    uscc: str
+    name: str
+    figures: dict[str, int]
+
+    @property
+    def per_hundred_units(self) -> str:
+        """The month's cases per 100 units served, to two places rounded down ("—" without units)."""
+        units = self.figures["units"]
+        if not units:
+            return "—"
+        hundredths = self.figures["cases"] * 10000 // units
+        return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+    def satisfaction(self, *, basically_counts: bool) -> tuple[int, int]:
+        f = self.figures
+        return f["rated_satisfied"] + (f["rated_basically"] if basically_counts else 0), f["rated"]
+
+
+def firm_ranking(*, region: Region, month: dt.date) -> list[FirmRow]:
+    """The property firms serving compounds in the region, with what they serve there and the month's
+    complaints (cases per 100 units ascending, then on-time resolution) — one query."""
+    with dashboard_connection().cursor() as cur:  # the replica inside dashboard_reads()
+        cur.execute(FIRMS_SQL, {"month": month, "path": f"{region.path}%"})
+        rows = [
+            FirmRow(
+                uscc=uscc, name=name, figures=dict(zip(FIRM_FIGURES, (int(n) for n in numbers), strict=True))
+            )
+            for uscc, name, *numbers in cur.fetchall()
+        ]
+
+    def key(row: FirmRow) -> tuple:
+        f = row.figures
+        per = f["cases"] / f["units"] if f["units"] else float("inf")
+        on_time = (
+            f["on_time_resolution.num"] / f["on_time_resolution.den"] if f["on_time_resolution.den"] else 0
+        )
+        return (per, -on_time, row.name)
+
+    return sorted(rows, key=key)
+
+
 # ------------------------------------------------------------------------------------------- compounds
 
 

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -29,6 +30,7 @@ from overview.figures import (
     area_text,
     compound_card,
     compound_search,
+    firm_ranking,
     map_points,
     region_for,
     region_overview,
@@ -161,6 +163,37 @@ def _trend_rows(ov: RegionOverview) -> list[list[Any]]:
     return rows
 
 
+def _firm_rows(firms: list) -> list[list[Any]]:
+    """The firms' table (the page and the XLSX)."""
+    basically = settings.COMPLAINTS_BASICALLY_COUNTS_AS_SATISFIED
+    rows: list[list[Any]] = [
+        [
+            _("名次"),
+            _("物业服务企业"),
+            _("服务小区"),
+            _("房屋"),
+            _("本月投诉"),
+            _("每百户投诉"),
+            _("响应及时率"),
+            _("按时办结率"),
+            _("满意率"),
+            _("未办结投诉"),
+            _("上月经营收支按时公开"),
+        ]
+    ]
+    for i, firm in enumerate(firms, start=1):
+        f = firm.figures
+        rows.append([
+            i, firm.name, f["compounds"], f["units"], f["cases"], firm.per_hundred_units,
+            rate_text(f["response.num"], f["response.den"]) or "—",
+            rate_text(f["on_time_resolution.num"], f["on_time_resolution.den"]) or "—",
+            rate_text(*firm.satisfaction(basically_counts=basically)) or "—",
+            f["complaints_open"],
+            f"{f['disclosure_on_time']}/{f['disclosure_due']}（{share(f['disclosure_on_time'], f['disclosure_due'])}）",
+        ])  # fmt: skip
+    return rows
+
+
 def _chart_rate(num: int, den: int) -> float | None:
     text = rate_text(num, den)
     return float(text.rstrip("%")) if text else None
@@ -175,6 +208,7 @@ def _context(request: HttpRequest) -> tuple[RegionOverview, dict[str, Any]]:
         for row in [ov.own, *ov.children]
     ]
     ranked = sorted(ov.children, key=lambda r: (-int(r.figures.get("m.cases") or 0), r.code))
+    firms = firm_ranking(region=region, month=ov.month)
     chart = {
         "trend": {
             "months": [f"{m:%Y-%m}" for m, _c in ov.trend],
@@ -187,6 +221,10 @@ def _context(request: HttpRequest) -> tuple[RegionOverview, dict[str, Any]]:
                     ("satisfaction", _("满意率")),
                 )
             ],
+        },
+        "firms": {
+            "names": [f.name for f in firms],
+            "per_hundred": [float(f.per_hundred_units) if f.figures["units"] else None for f in firms],
         },
         "ranking": {
             "names": [r.name for r in ranked],
@@ -207,6 +245,7 @@ def _context(request: HttpRequest) -> tuple[RegionOverview, dict[str, Any]]:
         "own": rows[0],
         "rows": rows[1:],
         "trend_rows": _trend_rows(ov),
+        "firm_rows": _firm_rows(firms),
         "chart": chart,
         "title": _("%(region)s 一图总览") % {"region": region.name},
     }
@@ -232,6 +271,7 @@ def region_xlsx(request: HttpRequest) -> HttpResponse:
     sheets = [
         (_("下级单位"), [context["header"]] + [[r["row"].name, *r["cells"]] for r in [context["own"], *context["rows"]]]),
         (_("月度趋势"), context["trend_rows"]),
+        (_("物业服务企业"), context["firm_rows"]),
     ]  # fmt: skip
     for i, (name, rows) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()

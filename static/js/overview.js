@@ -34,6 +34,19 @@
       });
       charts.push(trend);
     }
+    var firmsEl = document.getElementById("firms-chart");
+    if (firmsEl && data.firms) {
+      var firms = echarts.init(firmsEl);
+      firms.setOption({
+        animation: false,
+        tooltip: { trigger: "axis" },
+        grid: { left: 220, right: 56, top: 16, bottom: 32 },
+        xAxis: { type: "value" },
+        yAxis: { type: "category", inverse: true, data: data.firms.names },
+        series: [{ type: "bar", data: data.firms.per_hundred, label: { show: true, position: "right" } }],
+      });
+      charts.push(firms);
+    }
     var rankEl = document.getElementById("ranking-chart");
     if (rankEl) {
       var ranking = echarts.init(rankEl);

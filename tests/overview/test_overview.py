@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from complaints.services.cases import complaint_file, complaint_transition
 from disclosure.services.records import disclosure_create, disclosure_publish
-from overview.figures import compound_search, hull, map_points, region_overview, street_hulls
+from overview.figures import compound_search, firm_ranking, hull, map_points, region_overview, street_hulls
 from overview.models import CompoundFigure
 from overview.services import figures_refresh
 from partybuilding.models import Member, Organisation
@@ -375,3 +375,19 @@ def test_the_city_page_costs_the_same_queries_with_more_compounds(district, djan
 
     # then
     assert queries() == before
+
+
+def test_the_firms_are_ranked_by_the_months_cases_per_hundred_units(district):
+    # when: 甲 serves A (4 units, 2 cases this month), 乙 serves B (1 unit, 1 case)
+    firms = firm_ranking(region=Region.objects.get(code="370212"), month=timezone.localdate().replace(day=1))
+    page = browser_as(district.official_district).get(PAGE, {"region": "370212"})
+
+    # then
+    assert [(f.name, f.figures["units"], f.figures["cases"], f.per_hundred_units) for f in firms] == [
+        ("青岛甲物业服务有限公司", 4, 2, "50.00"),
+        ("青岛乙物业服务有限公司", 1, 1, "100.00"),
+    ]
+    assert (firms[0].figures["disclosure_on_time"], firms[0].figures["disclosure_due"]) == (1, 1)
+    rows = page.context["firm_rows"]
+    assert rows[1][:6] == [1, "青岛甲物业服务有限公司", 1, 4, 2, "50.00"]
+    assert rows[1][-1] == "1/1（100.00%）" and rows[2][-1] == "0/1（0.00%）"
