@@ -100,11 +100,12 @@ SELECT d.id, l.position, l.direction, l.category, l.amount, l.summary
   CROSS JOIN (VALUES (1, 'income', 'advertising', 3000.00, '电梯广告'), (2, 'income', 'parking', 5200.00, '临时停车'),
                      (3, 'expense', 'other', 800.00, '广告位维护')) AS l (position, direction, category, amount, summary)
  WHERE d.status = 'draft' AND d.content = '{"bench": true}'::jsonb
+   AND NOT EXISTS (SELECT 1 FROM disclosure_statementline x WHERE x.disclosure_id = d.id)
 """
 PUBLISH_SQL = """
 UPDATE disclosure_disclosure SET status = 'published', published_by_id = author_id, content_hash = 'sha256:' || md5(id::text) || md5(period),
        published_at = (to_date(period, 'YYYY-MM') + interval '1 month')::timestamptz
-                      + CASE WHEN (id * 7) %% 100 < 93 THEN interval '5 days' ELSE interval '20 days' END
+                      + CASE WHEN (id * 7) % 100 < 93 THEN interval '5 days' ELSE interval '20 days' END
  WHERE status = 'draft' AND content = '{"bench": true}'::jsonb
 """
 
