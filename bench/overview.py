@@ -127,12 +127,24 @@ WITH comp AS (SELECT c.id, split_part(r.path, '/', 2) AS district
      q AS (SELECT compound_id, count(*) AS open FROM complaints_complaint
             WHERE status IN ('submitted','accepted','dispatched','in_progress','waiting_complainant','returned',
                              'resolved','verified')
-            GROUP BY compound_id)
+            GROUP BY compound_id),
+     st AS (SELECT compound_id, min(published_at) AS first FROM disclosure_disclosure
+             WHERE kind = 'operating_statement' AND period = to_char(date_trunc('month', now()) - interval '1 month', 'YYYY-MM')
+               AND status IN ('published', 'superseded') GROUP BY compound_id),
+     br AS (SELECT compound_id, bool_or(kind = 'compound_branch') AS branch FROM partybuilding_organisation
+             WHERE compound_id IS NOT NULL GROUP BY compound_id),
+     ks AS (SELECT k.compound_id, count(m.id) AS seats, count(pm.id) AS party FROM registry_ownerscommittee k
+              JOIN registry_committeemember m ON m.committee_id = k.id JOIN registry_owner w ON w.id = m.owner_id
+              LEFT JOIN partybuilding_member pm ON pm.user_id = w.user_id
+             WHERE k.filing_status <> 'dissolved' AND k.term_starts_on <= current_date AND k.term_ends_on > current_date
+             GROUP BY k.compound_id)
 SELECT comp.district, count(*), sum(u.n), sum(u.a), sum(reg.n), count(com.compound_id), sum(eq.n), sum(eq.overdue),
-       sum(q.open)
+       sum(q.open), count(st.first), count(*) FILTER (WHERE br.branch),
+       count(*) FILTER (WHERE ks.party * 2 > ks.seats)
   FROM comp LEFT JOIN u ON u.compound_id = comp.id LEFT JOIN reg ON reg.compound_id = comp.id
   LEFT JOIN com ON com.compound_id = comp.id LEFT JOIN eq ON eq.compound_id = comp.id
-  LEFT JOIN q ON q.compound_id = comp.id
+  LEFT JOIN q ON q.compound_id = comp.id LEFT JOIN st ON st.compound_id = comp.id
+  LEFT JOIN br ON br.compound_id = comp.id LEFT JOIN ks ON ks.compound_id = comp.id
  GROUP BY comp.district
 """
 
