@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from partybuilding import staff_views, views
+from partybuilding import figure_views, staff_views, views
 
 app_name = "partybuilding"
 urlpatterns = [
@@ -15,5 +15,7 @@ urlpatterns = [
     path("meetings/", staff_views.meetings, name="meetings"),
     path("meetings/new/", staff_views.meeting_new, name="meeting_new"),
     path("meetings/<int:meeting_id>/", staff_views.meeting, name="meeting"),
+    path("coverage/", figure_views.coverage_page, name="coverage"),
+    path("coverage/export.xlsx", figure_views.coverage_xlsx, name="coverage_xlsx"),
     path("follow-ups/<int:follow_up_id>/done/", staff_views.follow_up_mark_done, name="follow_up_done"),
 ]
