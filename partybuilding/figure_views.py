@@ -9,6 +9,7 @@ inline script. Permission: partybuilding.permissions through coverage_region_get
 
 import io
 from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,7 @@ from config.spreadsheets import xlsx_put
 from partybuilding.coverage import coverage_region_get, region_coverage
 from partybuilding.labels import Shortfall
 from partybuilding.permissions import coverage_region_q
+from partybuilding.selectors import task_figures
 from registry.models import Region
 
 FIGURES = (
@@ -165,3 +167,32 @@ def coverage_xlsx(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="party-coverage-{region.code}.xlsx"'
     return response
+
+
+# ------------------------------------------------------------------------------------- task figures
+
+
+def mean_rating(rating_sum: int, confirmed: int) -> str:
+    """The mean rating over the confirmed tasks, rounded down to two places ("4.66"); "—" without any."""
+    if confirmed <= 0:
+        return "—"
+    return str((Decimal(rating_sum) / Decimal(confirmed)).quantize(Decimal("0.01"), rounding=ROUND_DOWN))
+
+
+@require_GET
+@login_required
+@never_cache
+@dashboard_reads
+def task_figures_page(request: HttpRequest) -> HttpResponse:
+    """Tasks claimed, completed and confirmed and the mean rating per member and per organisation — those the
+    user sees (officials: their region's; a secretary: their organisation's; a member: their own), exactly what
+    GET /api/v1/stats/party-tasks/ shows."""
+    figures = task_figures(user=request.user)
+    context = {
+        "members": [m | {"mean": mean_rating(m["rating_sum"], m["confirmed"])} for m in figures["members"]],
+        "organisations": [
+            o | {"mean": mean_rating(o["rating_sum"], o["confirmed"])} for o in figures["organisations"]
+        ],
+        "tab": "figures",
+    }
+    return render(request, "partybuilding/figures.html", context)

@@ -17,5 +17,6 @@ urlpatterns = [
     path("meetings/<int:meeting_id>/", staff_views.meeting, name="meeting"),
     path("coverage/", figure_views.coverage_page, name="coverage"),
     path("coverage/export.xlsx", figure_views.coverage_xlsx, name="coverage_xlsx"),
+    path("figures/", figure_views.task_figures_page, name="figures"),
     path("follow-ups/<int:follow_up_id>/done/", staff_views.follow_up_mark_done, name="follow_up_done"),
 ]
