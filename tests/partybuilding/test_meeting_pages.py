@@ -4,6 +4,8 @@ owner who is not on the committee are refused and nothing is written; a follow-u
 
 from http import HTTPStatus
 
+from django.utils import timezone
+
 from partybuilding.labels import FollowUpStatus
 from partybuilding.models import Decision, FollowUp, Meeting, MeetingParticipant
 from registry.models import AuditEvent, Message
@@ -66,6 +68,7 @@ def test_an_official_over_the_compound_records_a_meeting_in_the_page(
         A,
         pworld.official_a,
     )
+    assert timezone.localtime(meeting.held_at).isoformat() == "2026-12-01T19:00:00+08:00"  # Beijing time
     assert list(meeting.participants.order_by("pk").values_list("side", "name")) == [
         ("community", "社区书记"),
         ("committee", "张伟"),
