@@ -470,8 +470,9 @@ def _meeting(m: Meeting) -> dict[str, Any]:
 
 
 class PartyMeetingListCreateApi(APIView):
-    """`POST`: officials over a community record a joint meeting (红色议事厅) with participants, decisions and
-    follow-up items (owner by username, due date). `GET`: the meetings one sees."""
+    """`POST`: officials over a community (or, for a compound's meeting, its owners' committee members) record a
+    joint meeting (红色议事厅) with participants, decisions and follow-up items (owner by username, due date).
+    `GET`: the meetings one sees."""
 
     pagination_class = Pagination
 

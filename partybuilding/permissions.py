@@ -10,7 +10,8 @@ built on the registry's jurisdiction (registry.permissions.jurisdiction).
   over it (the community); it is seen by those, and by party members who reach the compound (where they
   volunteer, live, registered or are organised) — they may claim it. Completing is the claimer's, confirming
   the requester's (partybuilding.services.tasks holds the states).
-- Coverage figures and joint meetings are the officials' (their region and below).
+- Coverage figures are the officials' (their region and below). Joint meetings are recorded by officials over
+  the community and, for a compound's meeting, by the members of its current owners' committee; both see them.
 Not visible is a 404; visible but not allowed is a 403.
 """
 
@@ -177,22 +178,44 @@ def coverage_region_q(*, user: User) -> Q:
 
 
 def meeting_visible_q(*, user: User) -> Q:
-    """A filter over Meeting: officials over its community, and whoever recorded it."""
+    """A filter over Meeting: officials over its community, the committee members of its compound, and whoever
+    recorded it."""
     j = jurisdiction(user)
     if j.everything:
         return Q()
     if not user.is_authenticated:
         return NOTHING
-    q = Q(recorded_by_id=user.pk)
+    q = Q(recorded_by_id=user.pk) | _any("compound_id", committee_compounds(user))
     if j.region_path is not None:
         q |= Q(community__path__startswith=j.region_path)
     return q
 
 
-def may_record_meeting(*, user: User, community: Region) -> bool:
-    """Officials over the community record its joint meetings."""
+def may_record_meeting(*, user: User, community: Region, compound: Compound | None = None) -> bool:
+    """Officials over the community record its joint meetings (and mark their follow-ups done); for a meeting
+    about one compound, so do the members of the compound's current owners' committee."""
     j = jurisdiction(user)
-    return j.everything or (j.region_path is not None and community.path.startswith(j.region_path))
+    if j.everything or (j.region_path is not None and community.path.startswith(j.region_path)):
+        return True
+    return compound is not None and compound.pk in committee_compounds(user)
+
+
+def meeting_places(user: User) -> tuple[list[Region], list[Compound]]:
+    """Where `user` may record a joint meeting: the communities of their region (officials) and the compounds
+    of their region or of their owners' committee, by code (at most 500 each)."""
+    j = jurisdiction(user)
+    communities = Region.objects.none()
+    if j.everything:
+        communities = Region.objects.filter(level=Region.Level.COMMUNITY)
+    elif j.region_path is not None:
+        communities = Region.objects.filter(level=Region.Level.COMMUNITY, path__startswith=j.region_path)
+    compound_q = _any("pk", committee_compounds(user))
+    if j.everything:
+        compound_q = Q()
+    elif j.region_path is not None:
+        compound_q |= Q(community__path__startswith=j.region_path)
+    compounds = Compound.objects.filter(compound_q).select_related("community").order_by("code")
+    return list(communities.order_by("code")[:500]), list(compounds[:500])
 
 
 # ------------------------------------------------------------------------------------------- admin

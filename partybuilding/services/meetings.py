@@ -43,11 +43,12 @@ def meeting_record(
     place: str = "",
     compound: Compound | None = None,
 ) -> Meeting:
-    """Record a joint meeting of a community (officials over it): minutes, participants (side, name), decisions
+    """Record a joint meeting of a community (officials over it, or for one compound the members of its
+    current owners' committee — partybuilding.permissions.may_record_meeting): minutes, participants (side, name), decisions
     and their follow-up items; writes them and an audit row in one transaction, and tells each follow-up's
     owner on commit."""
-    if not may_record_meeting(user=actor, community=community):
-        raise Forbidden(_("只有辖区政府工作人员可以记录联席会议。"), code="forbidden")
+    if not may_record_meeting(user=actor, community=community, compound=compound):
+        raise Forbidden(_("只有辖区政府工作人员或本小区业主委员会成员可以记录联席会议。"), code="forbidden")
     if community.level != Region.Level.COMMUNITY:
         raise ApplicationError(_("联席会议须属于一个社区。"), code="invalid", extra={"field": "community"})
     if compound is not None and compound.community_id != community.pk:
@@ -97,11 +98,13 @@ def meeting_record(
 
 
 def follow_up_done(*, actor: User, follow_up: FollowUp) -> FollowUp:
-    """Mark a follow-up item done (its owner, or officials over the meeting's community); one audit row.
+    """Mark a follow-up item done (its owner, or those who may record the meeting); one audit row.
     409 `invalid_transition` when it is done already."""
     meeting = follow_up.decision.meeting
-    if actor.pk != follow_up.owner_id and not may_record_meeting(user=actor, community=meeting.community):
-        raise Forbidden(_("只有责任人或辖区政府工作人员可以办结。"), code="forbidden")
+    if actor.pk != follow_up.owner_id and not may_record_meeting(
+        user=actor, community=meeting.community, compound=meeting.compound
+    ):
+        raise Forbidden(_("只有责任人、辖区政府工作人员或本小区业主委员会成员可以办结。"), code="forbidden")
     with transaction.atomic():
         done = FollowUp.objects.filter(pk=follow_up.pk, status=FollowUpStatus.OPEN).update(
             status=FollowUpStatus.DONE, done_at=timezone.now()

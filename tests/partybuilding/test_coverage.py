@@ -7,155 +7,15 @@
 
 F1 has a firm organisation; F2 has none. Expected for the district: firms 1/2 (F2 short), projects 1/3 (C2, C3),
 compounds with a branch 2/4 (C2, C4), committees above half 2/3 (C2: exactly half is not more than half).
+The `district` fixture is in tests/partybuilding/conftest.py.
 """
 
-import datetime as dt
 from http import HTTPStatus
 
-import pytest
-from django.utils import timezone
-
 from partybuilding.coverage import compound_party_status, region_coverage
-from partybuilding.services.loading import party_document_load
-from registry.models import CommitteeMember, Compound, Firm, Owner, OwnersCommittee, Region, User
-from registry.services.accounts import official_create
-from registry.services.places import master_data_load
-from tests.conftest import PASSWORD, api_as
-from tests.factories import CompoundFactory, uscc
-
-F1, F2 = uscc(801), uscc(802)
-
-
-def _owner(n: int) -> User:
-    user = User.objects.create_user(username=f"o{n}", password=PASSWORD)
-    Owner.objects.create(
-        holder_type="person",
-        name=f"业主{n}",
-        id_type="resident_id",
-        id_hmac=f"{n:064x}",
-        id_masked="*",
-        user=user,
-    )
-    return user
-
-
-def _committee(compound: Compound, users: list[User], **term) -> OwnersCommittee:
-    today = timezone.localdate()
-    c = OwnersCommittee.objects.create(
-        compound=compound,
-        term_starts_on=term.get("starts", today - dt.timedelta(days=30)),
-        term_ends_on=term.get("ends", today + dt.timedelta(days=1000)),
-        filing_status=term.get("status", OwnersCommittee.Filing.PREPARING),
-    )
-    for i, u in enumerate(users):
-        role = CommitteeMember.Role.DIRECTOR if i == 0 else CommitteeMember.Role.MEMBER
-        CommitteeMember.objects.create(committee=c, owner=u.owner, role=role)
-    return c
-
-
-@pytest.fixture
-def district(db):
-    master_data_load(
-        doc={
-            "regions": [
-                {"code": "370203", "name": "市北区", "level": "district", "parent": "370200"},
-                {"code": "370203001", "name": "甲街道", "level": "street", "parent": "370203"},
-                {"code": "370203001001", "name": "一社区", "level": "community", "parent": "370203001"},
-                {"code": "370203001002", "name": "二社区", "level": "community", "parent": "370203001"},
-                {"code": "370203002", "name": "乙街道", "level": "street", "parent": "370203"},
-                {"code": "370203002001", "name": "三社区", "level": "community", "parent": "370203002"},
-            ],
-            "firms": [
-                {"uscc": F1, "name": "一号物业", "kind": "property_firm"},
-                {"uscc": F2, "name": "二号物业", "kind": "property_firm"},
-            ],
-        }
-    )
-    region, firm = Region.objects.get, Firm.objects.get
-    c1 = CompoundFactory(
-        code="QD-370203-0001",
-        name="一号院",
-        community=region(code="370203001001"),
-        property_firm=firm(uscc=F1),
-    )
-    c2 = CompoundFactory(
-        code="QD-370203-0002",
-        name="二号院",
-        community=region(code="370203001001"),
-        property_firm=firm(uscc=F1),
-    )
-    c3 = CompoundFactory(
-        code="QD-370203-0003",
-        name="三号院",
-        community=region(code="370203001002"),
-        property_firm=firm(uscc=F2),
-    )
-    c4 = CompoundFactory(code="QD-370203-0004", name="四号院", community=region(code="370203002001"))
-    owners = [_owner(n) for n in range(1, 12)]
-    _committee(c1, owners[0:4])
-    _committee(c2, owners[4:8])
-    _committee(c4, owners[8:11])
-    # an old, dissolved term of C2 full of party members never counts
-    _committee(
-        c2,
-        owners[4:8],
-        starts=timezone.localdate() - dt.timedelta(days=2000),
-        ends=timezone.localdate() - dt.timedelta(days=1000),
-        status=OwnersCommittee.Filing.DISSOLVED,
-    )
-    party = {1, 2, 3, 5, 6, 9, 10}  # C1: o1-o3 of o1-o4; C2: o5, o6 of o5-o8; C4: o9, o10 of o9-o11
-    party_document_load(
-        doc={
-            "organisations": [
-                {
-                    "code": "DW",
-                    "name": "市北区物业行业党委",
-                    "kind": "industry_committee",
-                    "parent": None,
-                    "covers": {"street": "370203001"},
-                },
-                {
-                    "code": "ZB1",
-                    "name": "一号院党支部",
-                    "kind": "compound_branch",
-                    "parent": "DW",
-                    "covers": {"compound": c1.code},
-                },
-                {
-                    "code": "XM1",
-                    "name": "一号物业一号院项目党支部",
-                    "kind": "project_branch",
-                    "parent": "QY1",
-                    "covers": {"compound": c1.code},
-                },
-                {
-                    "code": "QY1",
-                    "name": "一号物业党支部",
-                    "kind": "firm_organisation",
-                    "parent": "DW",
-                    "covers": {"firm": F1},
-                },
-                {
-                    "code": "ZB3",
-                    "name": "三号院党支部",
-                    "kind": "compound_branch",
-                    "parent": "DW",
-                    "covers": {"compound": c3.code},
-                },
-            ],
-            "members": [
-                {
-                    "username": f"o{n}",
-                    "organisation": "ZB1",
-                    "posts": [{"body": "committee", "compound": c1.code, "title": "委员"}],
-                }
-                for n in sorted(party)
-            ],
-        }
-    )
-    official_create(username="official_district", password=PASSWORD, region_code="370203")
-    official_create(username="official_street2", password=PASSWORD, region_code="370203002")
-    return {"c1": c1, "c2": c2, "c3": c3, "c4": c4}
+from registry.models import Region, User
+from tests.conftest import api_as
+from tests.partybuilding.conftest import F1, F2
 
 
 def test_exactly_half_party_members_is_flagged_and_more_than_half_is_not(district):

@@ -70,7 +70,7 @@ def test_an_official_records_a_meeting_and_the_owners_hear_of_their_items(
 def test_officials_of_another_street_and_owners_cannot_record(pworld):
     # when
     other = api_as(pworld.official_b).post(MEETINGS, _body(), format="json")
-    owner = api_as(pworld.alice).post(MEETINGS, _body(), format="json")
+    owner = api_as(pworld.bella).post(MEETINGS, _body(), format="json")  # not on the committee
 
     # then
     assert other.status_code == HTTPStatus.NOT_FOUND  # the compound is not theirs to see
