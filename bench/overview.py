@@ -330,10 +330,6 @@ def _child(*, db_url: str, redis_url: str, repeat: int, run_dir: Path) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def _ratio(x: float) -> str:
-    return f"{x:.1f}×" if x < 10 else f"{x:.0f}×"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -375,7 +371,7 @@ def main() -> None:
     )
     print(
         f"(a) refresh of every compound's figures: {big['refresh']:.0f} ms; the same figures by one hand-written "
-        f"aggregate: {big['floor']:.0f} ms ({_ratio(big['refresh'] / big['floor'])} of it)"
+        f"aggregate: {big['floor']:.0f} ms ({scopes._ratio(big['refresh'] / big['floor'])} of it)"
     )
     floor = next(p for p in big["pages"] if p["url"] == "/api/v1/me/")
     header = f"{'':26} {'p50':>8} {'p95':>8} {'queries':>8} {'small':>6} {'target':>7}    {'p50/floor':>9}"
@@ -387,7 +383,7 @@ def main() -> None:
         mark = "" if target is None else ("✔" if ok else "✘")
         print(
             f"{page['what']:26} {page['p50']:8.1f} {page['p95']:8.1f} {page['queries']:8} {other['queries']:6} "
-            f"{target or '':>7} {mark:>2} {_ratio(page['p50'] / floor['p50']):>9}"
+            f"{target or '':>7} {mark:>2} {scopes._ratio(page['p50'] / floor['p50']):>9}"
         )
         if not ok:
             failures.append(f"{page['what']}: p95 {page['p95']:.0f} ms over {target} ms")

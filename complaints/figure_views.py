@@ -29,10 +29,11 @@ from complaints.figures import (
     region_trend,
 )
 from complaints.labels import FIGURE_RATE_BASIS, FigureRate, Kind, Severity, Status, Tier
-from complaints.permissions import figures_region_q, may_read_figures
+from complaints.permissions import may_read_figures
 from config.routers import dashboard_reads
 from config.spreadsheets import xlsx_put
 from registry.models import Region
+from registry.selectors import figures_parent
 
 LEVEL_LABELS = {**dict(Region.Level.choices), "compound": gettext_lazy("小区")}
 TREND_MONTHS = 12
@@ -142,16 +143,12 @@ def _build(request: HttpRequest) -> tuple[Any, Tables, dict[str, Any], str]:
             (row, ch.code if ch.level != "compound" else "")
             for row, ch in zip(ranking[1:], children, strict=True)
         ],
-        "parent": region.parent if region.parent_id and _visible(request, region.parent) else None,
+        "parent": figures_parent(user=request.user, region=region),
         "rank": rank,
         "rank_choices": FigureRate.choices,
         "chart": chart,
     }
     return rm, Tables(title, rates, counts, trend_rows, ranking), context, rank
-
-
-def _visible(request: HttpRequest, region: Region) -> bool:
-    return Region.objects.filter(figures_region_q(user=request.user), pk=region.pk).exists()
 
 
 @login_required

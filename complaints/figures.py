@@ -28,7 +28,6 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,10 +43,9 @@ from complaints.labels import (
     Tier,
 )
 from complaints.models import Category, Complaint, ComplaintMonthFigure, FigureCell
-from complaints.permissions import figures_region_q, may_read_figures
-from config.errors import Forbidden
 from config.routers import dashboard_connection
 from registry.models import Compound, Region, User
+from registry.selectors import figures_region_get as region_figures_get
 
 Counter = dict[str, int]
 
@@ -522,18 +520,8 @@ def category_names() -> dict[str, str]:
 
 
 def figures_region_get(*, user: User, code: str = "") -> Region:
-    """The region whose figures `user` asked for (their own when `code` is empty): 403 for anyone but
-    officials, 404 for a region outside their jurisdiction (or none at all)."""
-    if not may_read_figures(user):
-        raise Forbidden(_("月度统计仅向政府工作人员开放。"), code="forbidden")
-    regions = Region.objects.filter(figures_region_q(user=user))
-    region = regions.filter(code=code).first() if code else None
-    if not code:
-        official = getattr(user, "official", None)
-        region = official.region if official is not None else regions.filter(level=Region.Level.CITY).first()
-    if region is None:
-        raise Http404
-    return region
+    """The region whose monthly figures `user` asked for (registry.selectors.figures_region_get)."""
+    return region_figures_get(user=user, code=code, refused=_("月度统计仅向政府工作人员开放。"))
 
 
 @dataclass

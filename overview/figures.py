@@ -13,15 +13,15 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.figures import Counter, current_month, month_children, region_trend
+from complaints.figures import Counter, current_month, month_children, rate_text, region_trend
 from complaints.labels import OPEN_STATES, Status
 from complaints.models import Complaint
 from config.errors import Forbidden
 from config.routers import dashboard_connection
 from overview.models import CompoundFigure
 from registry.models import Compound, Equipment, Region, ServiceContract, User
-from registry.permissions import may_read_region_figures, region_figures_q, visible
-from registry.selectors import committee_current
+from registry.permissions import may_read_region_figures, visible
+from registry.selectors import committee_current, figures_region_get
 from voting.models import Assembly
 
 # The per-compound counters a region sums, in the order of REGION_SQL's columns.
@@ -90,19 +90,8 @@ class RegionOverview:
 
 
 def region_for(*, user: User, code: str = "") -> Region:
-    """The region `user` asked for (their own when `code` is empty): 403 for anyone but officials and
-    superusers, 404 for a region outside their jurisdiction."""
-    if not may_read_region_figures(user):
-        raise Forbidden(_("总览仅向政府工作人员开放。"), code="forbidden")
-    regions = Region.objects.filter(region_figures_q(user=user))
-    if code:
-        region = regions.filter(code=code).first()
-    else:
-        official = getattr(user, "official", None)
-        region = official.region if official is not None else regions.filter(level=Region.Level.CITY).first()
-    if region is None:
-        raise Http404
-    return region
+    """The region `user` asked for (registry.selectors.figures_region_get)."""
+    return figures_region_get(user=user, code=code, refused=_("总览仅向政府工作人员开放。"))
 
 
 def _depth(path: str) -> int:
@@ -401,11 +390,8 @@ def street_hulls(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def share(num: int, den: int) -> str:
-    """A rate as text, rounded down to two places ("—" without a base)."""
-    if den <= 0:
-        return "—"
-    hundredths = num * 10000 // den
-    return f"{hundredths // 100}.{hundredths % 100:02d}%"
+    """A rate as complaints.figures.rate_text writes it (rounded down to two places), "—" without a base."""
+    return rate_text(num, den) or "—"
 
 
 def area_text(area: Decimal | int | None) -> str:

@@ -38,7 +38,8 @@ from overview.figures import (
     street_hulls,
 )
 from registry.models import Region
-from registry.permissions import may_read_region_figures, region_figures_q
+from registry.permissions import may_read_region_figures
+from registry.selectors import figures_parent
 
 LEVEL_LABELS = {**dict(Region.Level.choices), "compound": gettext_lazy("小区")}
 MAP_LABELS = {
@@ -202,7 +203,7 @@ def _chart_rate(num: int, den: int) -> float | None:
 def _context(request: HttpRequest) -> tuple[RegionOverview, dict[str, Any]]:
     region = region_for(user=request.user, code=request.GET.get("region", ""))
     ov = region_overview(region=region, month=_month(request))
-    parent = ov.parent if ov.parent and _visible(request, ov.parent) else None
+    parent = figures_parent(user=request.user, region=region)
     rows = [
         {"row": row, "cells": _cells(row), "links": _lists(row, own_code=region.code)}
         for row in [ov.own, *ov.children]
@@ -250,10 +251,6 @@ def _context(request: HttpRequest) -> tuple[RegionOverview, dict[str, Any]]:
         "title": _("%(region)s 一图总览") % {"region": region.name},
     }
     return ov, context
-
-
-def _visible(request: HttpRequest, region: Region) -> bool:
-    return Region.objects.filter(region_figures_q(user=request.user), pk=region.pk).exists()
 
 
 @officials_only

@@ -29,15 +29,13 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Substr
 from django.db.models.lookups import GreaterThan
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import Forbidden
 from partybuilding.labels import OrganisationKind, PostBody, Shortfall
 from partybuilding.models import Organisation, Post
-from partybuilding.permissions import coverage_region_q, may_read_coverage
 from registry.models import CommitteeMember, Compound, OwnersCommittee, Region, User
+from registry.selectors import figures_region_get
 
 
 def _count(qs: QuerySet) -> Subquery:
@@ -132,19 +130,8 @@ def _shortfalls(row: Any) -> list[str]:
 
 
 def coverage_region_get(*, user: User, code: str = "") -> Region:
-    """The region whose coverage `user` asked for (their own when `code` is empty): 403 for anyone but
-    officials, 404 for a region outside their jurisdiction."""
-    if not may_read_coverage(user):
-        raise Forbidden(_("党建覆盖统计仅向政府工作人员开放。"), code="forbidden")
-    regions = Region.objects.filter(coverage_region_q(user=user))
-    if code:
-        region = regions.filter(code=code).first()
-    else:
-        official = getattr(user, "official", None)
-        region = official.region if official is not None else regions.filter(level=Region.Level.CITY).first()
-    if region is None:
-        raise Http404
-    return region
+    """The region whose coverage `user` asked for (registry.selectors.figures_region_get)."""
+    return figures_region_get(user=user, code=code, refused=_("党建覆盖统计仅向政府工作人员开放。"))
 
 
 AGGREGATES = {

@@ -29,9 +29,9 @@ from config.routers import dashboard_reads
 from config.spreadsheets import xlsx_put
 from partybuilding.coverage import coverage_region_get, region_coverage
 from partybuilding.labels import Shortfall
-from partybuilding.permissions import coverage_region_q
 from partybuilding.selectors import task_figures
 from registry.models import Region
+from registry.selectors import figures_parent
 
 FIGURES = (
     ("firms_with_organisation", gettext_lazy("物业企业建立党组织")),
@@ -113,12 +113,7 @@ def _build(request: HttpRequest) -> tuple[Region, Tables, dict[str, Any]]:
             {"name": str(label), "data": [_chart_value(c[key]) for c in children]} for key, label in FIGURES
         ],
     }
-    parent = None
-    if (
-        region.parent_id
-        and Region.objects.filter(coverage_region_q(user=request.user), pk=region.parent_id).exists()
-    ):
-        parent = region.parent
+    parent = figures_parent(user=request.user, region=region)
     context = {
         "region": region,
         "level_label": Region.Level(region.level).label,

@@ -21,7 +21,7 @@ from config.request_memo import memoised
 from partybuilding.labels import RequesterRole
 from partybuilding.models import Member, Organisation
 from registry.models import Compound, Region, User
-from registry.permissions import NOTHING, jurisdiction
+from registry.permissions import NOTHING, jurisdiction, may_read_region_figures, region_figures_q
 
 
 def _any(field: str, ids: frozenset[int]) -> Q:
@@ -161,20 +161,9 @@ def task_poster_role(*, user: User, compound: Compound) -> str | None:
 # ------------------------------------------------------------------------------- officials' figures
 
 
-def may_read_coverage(user: User) -> bool:
-    """Coverage figures are the officials' (and superusers')."""
-    j = jurisdiction(user)
-    return j.everything or j.region_path is not None
-
-
-def coverage_region_q(*, user: User) -> Q:
-    """A filter over registry.Region: the regions whose figures `user` reads (their own and below)."""
-    j = jurisdiction(user)
-    if j.everything:
-        return Q()
-    if j.region_path is None:
-        return NOTHING
-    return Q(path__startswith=j.region_path)
+# Coverage figures are the officials' (and superusers'): the one rule of every figures page (registry.permissions).
+may_read_coverage = may_read_region_figures
+coverage_region_q = region_figures_q
 
 
 def meeting_visible_q(*, user: User) -> Q:

@@ -8,6 +8,7 @@ from django.db.models import Case, Count, Prefetch, Q, QuerySet, Sum, Value, Whe
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from registry.calendar import WorkingCalendar
 from registry.models import (
@@ -19,6 +20,7 @@ from registry.models import (
     OwnersCommittee,
     Ownership,
     QuarantinedRecord,
+    Region,
     SyncRun,
     Unit,
     User,
@@ -28,9 +30,41 @@ from registry.permissions import (
     compound_seen_in_full,
     compound_visible,
     jurisdiction,
+    may_read_region_figures,
+    region_figures_q,
     sees_former_owners,
     visible_q,
 )
+
+
+def figures_region_get(*, user: User, code: str = "", refused: str = "") -> Region:
+    """The region whose figures `user` asked for on an officials' page (complaints, disclosure and party
+    figures, the overview): their own region when `code` is empty (the city for superusers). 403 with
+    `refused` for anyone but officials, 404 for a region outside their jurisdiction (or none at all)."""
+    from config.errors import Forbidden
+
+    if not may_read_region_figures(user):
+        raise Forbidden(refused or gettext("统计仅向政府工作人员开放。"), code="forbidden")
+    regions = Region.objects.filter(region_figures_q(user=user))
+    if code:
+        region = regions.filter(code=code).first()
+    else:
+        official = getattr(user, "official", None)
+        region = official.region if official is not None else regions.filter(level=Region.Level.CITY).first()
+    if region is None:
+        raise Http404
+    return region
+
+
+def figures_parent(*, user: User, region: Region) -> Region | None:
+    """The region one level up when `user` reads its figures too (the "back up" link), else None."""
+    if not region.parent_id:
+        return None
+    return (
+        region.parent
+        if Region.objects.filter(region_figures_q(user=user), pk=region.parent_id).exists()
+        else None
+    )
 
 
 def compound_list_visible_to(*, user: User) -> QuerySet[Compound]:
